@@ -1,0 +1,42 @@
+# dl — build, test, benchmark and run the default pipeline.
+#   make          install missing system packages, build (release), run pipelines/default.mk
+#   make test     build and run every test
+#   make bench    benchmarks side by side with their peers (see BENCHMARKS.md)
+
+SHELL := /bin/bash
+.SHELLFLAGS := -eu -o pipefail -c
+.DELETE_ON_ERROR:
+.DEFAULT_GOAL := all
+
+APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist
+SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
+BIN := .build/release
+OUT := out
+
+.PHONY: all deps build test bench clean pipeline
+
+all: deps build pipeline
+
+# Installs the Debian packages that are missing (nothing when all are there).
+deps:
+	@missing=$$(for p in $(APT_PACKAGES); do dpkg-query -W -f='$${Status}\n' $$p 2>/dev/null | grep -q 'install ok installed' || echo $$p; done); \
+	if [ -n "$$missing" ]; then \
+	  echo "installing: $$missing"; \
+	  $(SUDO) apt-get update -qq && DEBIAN_FRONTEND=noninteractive $(SUDO) apt-get install -y -qq $$missing; \
+	fi
+
+build: deps
+	swift build -c release
+
+test: deps
+	swift build -c release
+	swift test -c release --disable-swift-testing
+
+bench: build
+	bench/run.sh
+
+pipeline: build
+	$(MAKE) -f pipelines/default.mk BIN=$(BIN) OUT=$(OUT)
+
+clean:
+	rm -rf .build $(OUT)

@@ -1,0 +1,37 @@
+// swift-tools-version:6.0
+import PackageDescription
+
+// Release builds: whole-module, -Ounchecked is NOT used (bounds checks stay on);
+// numeric hot loops run on unsafe buffers instead.
+let optimize: [SwiftSetting] = [.unsafeFlags(["-O", "-wmo"], .when(configuration: .release))]
+
+let package = Package(
+    name: "dl",
+    platforms: [.macOS(.v13)],
+    products: [
+        .executable(name: "dl-data", targets: ["dl-data"]),
+        .library(name: "Shared", targets: ["Shared"]),
+    ],
+    dependencies: [
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
+    ],
+    targets: [
+        // C libraries from Debian (libopenblas-dev, liblapacke-dev, libhdf5-dev, zlib1g-dev).
+        .systemLibrary(name: "CBLAS", pkgConfig: "openblas", providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
+        .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
+        .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        .target(
+            name: "Shared",
+            dependencies: [
+                "CBLAS", "CLAPACKE", "CHDF5", "CZlib",
+                .product(name: "ArgumentParser", package: "swift-argument-parser"),
+            ],
+            swiftSettings: optimize
+        ),
+        .executableTarget(name: "dl-data", dependencies: ["Shared"], swiftSettings: optimize),
+        .testTarget(name: "SharedTests", dependencies: ["Shared"]),
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
+    ],
+    swiftLanguageModes: [.v5]
+)

@@ -1,0 +1,95 @@
+/* HDF5's H5P_*, H5F_ACC_*, H5T_NATIVE_* and friends are macros (often over global
+   ids that need H5open first) that Swift cannot import; these inline functions
+   give them names Swift can call. */
+#include <hdf5.h>
+#include <hdf5_hl.h>
+
+static inline hid_t dl_h5p_default(void) { return H5P_DEFAULT; }
+static inline hid_t dl_h5s_all(void) { return H5S_ALL; }
+static inline hid_t dl_h5e_default(void) { return H5E_DEFAULT; }
+static inline hid_t dl_h5p_file_access(void) { return H5P_FILE_ACCESS; }
+static inline hid_t dl_h5p_file_create(void) { return H5P_FILE_CREATE; }
+static inline hid_t dl_h5p_dataset_create(void) { return H5P_DATASET_CREATE; }
+static inline hid_t dl_h5p_group_create(void) { return H5P_GROUP_CREATE; }
+static inline hid_t dl_h5p_object_copy(void) { return H5P_OBJECT_COPY; }
+static inline unsigned dl_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
+static inline unsigned dl_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline hid_t dl_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
+static inline hid_t dl_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
+static inline hid_t dl_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
+static inline hid_t dl_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
+static inline hid_t dl_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t dl_h5t_c_s1(void) { return H5T_C_S1; }
+/* Little-endian file types, so files are the same bytes on every machine. */
+static inline hid_t dl_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }
+static inline hid_t dl_h5t_ieee_f64le(void) { return H5T_IEEE_F64LE; }
+static inline hid_t dl_h5t_std_i32le(void) { return H5T_STD_I32LE; }
+static inline hid_t dl_h5t_std_i64le(void) { return H5T_STD_I64LE; }
+static inline hid_t dl_h5t_std_u8le(void) { return H5T_STD_U8LE; }
+static inline size_t dl_h5t_variable(void) { return H5T_VARIABLE; }
+static inline H5_index_t dl_h5_index_name(void) { return H5_INDEX_NAME; }
+static inline H5_iter_order_t dl_h5_iter_inc(void) { return H5_ITER_INC; }
+/* Silences HDF5's own error-stack printing: we report errors ourselves, in one line. */
+static inline void dl_h5_silence(void) { H5Eset_auto2(H5E_DEFAULT, NULL, NULL); }
+
+/* Large buffers (file images of hundreds of MB) from mmap with transparent huge
+   pages: a 4 KiB page fault costs microseconds on a VM, a 2 MiB one covers 512
+   of them. A 64-byte header before the returned pointer holds the mapping size. */
+#include <sys/mman.h>
+#include <string.h>
+
+#define DL_BIG_HEADER 64
+/* Linux mremap, declared here: defining _GNU_SOURCE in a module header would
+   change the system headers' types for every module that imports this one. */
+extern void *mremap(void *old_address, size_t old_size, size_t new_size, int flags, ...);
+#define DL_MREMAP_MAYMOVE 1
+
+static inline void *dl_big_alloc(size_t size) {
+    size_t total = size + DL_BIG_HEADER;
+    void *base = mmap(NULL, total, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0);
+    if (base == MAP_FAILED) return NULL;
+    madvise(base, total, MADV_HUGEPAGE);
+    *(size_t *)base = total;
+    return (char *)base + DL_BIG_HEADER;
+}
+
+static inline void dl_big_free(void *ptr) {
+    if (!ptr) return;
+    char *base = (char *)ptr - DL_BIG_HEADER;
+    munmap(base, *(size_t *)base);
+}
+
+static inline void *dl_big_realloc(void *ptr, size_t size) {
+    if (!ptr) return dl_big_alloc(size);
+    char *base = (char *)ptr - DL_BIG_HEADER;
+    size_t total = size + DL_BIG_HEADER;
+    void *grown = mremap(base, *(size_t *)base, total, DL_MREMAP_MAYMOVE);
+    if (grown == MAP_FAILED) return NULL;
+    madvise(grown, total, MADV_HUGEPAGE);
+    *(size_t *)grown = total;
+    return (char *)grown + DL_BIG_HEADER;
+}
+
+/* File-image callbacks that give HDF5's core driver its memory from dl_big_*. */
+static void *dl_fi_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)udata; return dl_big_alloc(size);
+}
+static void *dl_fi_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)udata; return memcpy(dest, src, size);
+}
+static void *dl_fi_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)udata; return dl_big_realloc(ptr, size);
+}
+static herr_t dl_fi_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)udata; dl_big_free(ptr); return 0;
+}
+
+static inline herr_t dl_set_big_image_callbacks(hid_t fapl) {
+    H5FD_file_image_callbacks_t cb;
+    memset(&cb, 0, sizeof cb);
+    cb.image_malloc = dl_fi_malloc;
+    cb.image_memcpy = dl_fi_memcpy;
+    cb.image_realloc = dl_fi_realloc;
+    cb.image_free = dl_fi_free;
+    return H5Pset_file_image_callbacks(fapl, &cb);
+}

@@ -1,0 +1,69 @@
+import ArgumentParser
+import Foundation
+
+/// The flags every dl tool shares (SPEC §2). One meaning per name across the suite.
+public struct CommonOptions: ParsableArguments {
+    @Option(name: [.short, .long], help: ArgumentHelp("Output file ('-' = standard output).", valueName: "file"))
+    public var output: String = "-"
+
+    @Option(name: [.short, .long], help: "Seed for every random choice (same seed, same output bytes).")
+    public var seed: UInt64 = 0
+
+    @Flag(name: [.short, .long], help: "No progress or log messages (errors still print).")
+    public var quiet = false
+
+    @Flag(name: [.short, .long], help: "More log messages.")
+    public var verbose = false
+
+    @Option(help: "Threads for BLAS and parallel loops (default: all cores).")
+    public var threads: Int?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if let threads, threads < 1 {
+            throw ValidationError("--threads must be at least 1")
+        }
+    }
+
+    public var outputTarget: OutputTarget { OutputTarget(output) }
+
+    /// Applies the logging and thread settings; call first thing in run().
+    public func apply() {
+        Log.quiet = quiet
+        Log.verbose = verbose
+        setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+    }
+}
+
+/// One `main` for every tool: parse, run, and map any error to one line on
+/// standard error with exit status 1 (failed run) or 2 (usage mistake).
+public enum ToolMain {
+    public static func run<Command: ParsableCommand>(_: Command.Type, tool: String) -> Never {
+        Log.tool = tool
+        // A reader that goes away (e.g. `| head`) ends us quietly, as it ends `cat`.
+        signal(SIGPIPE, SIG_DFL)
+        setvbuf(stdout, nil, _IOFBF, 1 << 16)
+        do {
+            var command = try Command.parseAsRoot()
+            try command.run()
+            fflush(stdout)
+            exit(0)
+        } catch let error as DLError {
+            fflush(stdout)
+            Log.error(error.description)
+            exit(error.exitCode)
+        } catch {
+            let code = Command.exitCode(for: error)
+            if code == .success {
+                // --help and --version: the text goes to standard output.
+                Command.exit(withError: error)
+            }
+            let message = Command.message(for: error)
+                .split(separator: "\n").first.map(String.init) ?? "invalid arguments"
+            let trimmed = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
+            Log.error("\(trimmed) (see '\(tool) --help')")
+            exit(2)
+        }
+    }
+}

@@ -1,0 +1,49 @@
+import ArgumentParser
+
+/// The data transforms as flags (dl-data's sources and `cat`).
+public struct TransformOptions: ParsableArguments {
+    @Flag(inversion: .prefixedNo,
+          help: "Scale X to [0, 1]: images by their type's maximum (255), other data by the train split's min and max. Default: on for images, off otherwise.")
+    public var scale: Bool?
+
+    @Flag(help: "Standardize each feature to mean 0, std 1 (statistics of the train split, applied to every split).")
+    public var standardize = false
+
+    @Flag(help: "Shuffle the rows of each split (seeded by --seed).")
+    public var shuffle = false
+
+    @Option(help: ArgumentHelp("Keep at most N rows of each split (after --shuffle).", valueName: "n"))
+    public var limit: Int?
+
+    @Option(help: ArgumentHelp("Move this fraction of the train rows (its last rows) into a /val split.", valueName: "f"))
+    public var valFraction: Double?
+
+    public init() {}
+
+    public mutating func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let f = valFraction, !(f > 0 && f < 1) { throw ValidationError("--val-fraction must lie strictly between 0 and 1") }
+    }
+
+    /// The settings, given whether the data is images of a type with maximum `typeMax`.
+    public func settings(imageTypeMax: Float? = nil) -> TransformSettings {
+        var t = TransformSettings()
+        t.shuffle = shuffle
+        t.limit = limit
+        t.valFraction = valFraction
+        t.scale = scale ?? (imageTypeMax != nil)
+        t.scaleDivisor = imageTypeMax
+        t.standardize = standardize
+        return t
+    }
+}
+
+/// Writes a data file to the output (file or standard output) and logs a
+/// one-line summary on standard error.
+public func emitDataFile(_ data: DataFile, to target: OutputTarget) throws {
+    let file = try H5File.createInMemory()
+    try writeDataFile(data, to: file, command: historyEntry())
+    try target.write(file)
+    let parts = data.splits.map { "/\($0.name) \($0.rows)×\($0.features)" }
+    Log.info("wrote \(parts.joined(separator: ", ")) to \(target.name)")
+}

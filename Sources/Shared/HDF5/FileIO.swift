@@ -1,0 +1,179 @@
+import Foundation
+
+// Getting HDF5 bytes in and out: standard input/output as file images (SPEC §2),
+// files on disk written to a temporary name and renamed on success.
+
+/// Opens a dl tool's input: a path, or "-" for standard input (read whole, then
+/// opened as an in-memory file image).
+public func openInput(_ path: String) throws -> H5File {
+    if path != "-" { return try H5File.open(path: path) }
+    if isatty(0) == 1 {
+        throw DLError.usage("no input: standard input is a terminal", hint: "pipe a dl file in, or name one as an argument")
+    }
+    let image = try readAll(fd: 0, name: "standard input")
+    return try H5File.open(image: image, name: "standard input")
+}
+
+/// Reads a file descriptor to its end into one buffer.
+public func readAll(fd: Int32, name: String) throws -> BigBuffer {
+    var st = stat()
+    var capacity = 64 << 20
+    if fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFREG, st.st_size > 0 {
+        capacity = Int(st.st_size) + 1
+    }
+    let buf = try BigBuffer(capacity: capacity)
+    enlargePipe(fd)
+    while true {
+        if buf.count == buf.capacity { try buf.grow(to: buf.capacity * 2) }
+        let n = read(fd, buf.pointer + buf.count, buf.capacity - buf.count)
+        if n == 0 { break }
+        if n < 0 {
+            if errno == EINTR { continue }
+            throw DLError.io("cannot read \(name): \(errnoText())")
+        }
+        buf.count += n
+    }
+    return buf
+}
+
+/// Where a tool's output goes: a path, or "-" for standard output.
+public struct OutputTarget {
+    public let path: String
+    public var isStdout: Bool { path == "-" }
+    public var name: String { displayName(path, output: true) }
+
+    public init(_ path: String) { self.path = path }
+
+    /// Checks, before any work is done, that the output can be written:
+    /// never HDF5 to a terminal; the folder of a file must exist.
+    public func check(binary: Bool = true) throws {
+        if isStdout {
+            if binary && isatty(1) == 1 {
+                throw DLError.usage("refusing to write HDF5 to a terminal",
+                                    hint: "redirect standard output to a file or pipe, or use -o FILE")
+            }
+            return
+        }
+        if path.isEmpty { throw DLError.usage("empty output path", hint: "use -o FILE, or -o - for standard output") }
+        var st = stat()
+        if stat(path, &st) == 0 {
+            if (st.st_mode & S_IFMT) == S_IFDIR {
+                throw DLError.usage("output \(path) is a folder", hint: "name a file, e.g. -o \(path)/out.h5")
+            }
+            return
+        }
+        let dir = folder(of: path)
+        guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
+            throw DLError.io("cannot write \(path): folder \(dir) does not exist", hint: "create it first: mkdir -p \(dir)")
+        }
+        guard access(dir, W_OK) == 0 else {
+            throw DLError.io("cannot write \(path): folder \(dir) is not writable (\(errnoText()))")
+        }
+    }
+
+    /// Writes `bytes` as the whole output. Regular files are written to a
+    /// temporary name in the same folder and renamed on success, so a failure
+    /// leaves no partial file; devices and pipes (e.g. /dev/null) are written in place.
+    public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        if isStdout {
+            try writeAll(fd: 1, bytes, name: name)
+            return
+        }
+        var st = stat()
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) != S_IFREG {
+            let fd = open(path, O_WRONLY | O_TRUNC)
+            guard fd >= 0 else { throw DLError.io("cannot open \(path): \(errnoText())") }
+            defer { close(fd) }
+            try writeAll(fd: fd, bytes, name: path)
+            return
+        }
+        let dir = folder(of: path)
+        let base = (path as NSString).lastPathComponent
+        var template = Array("\(dir)/.\(base).tmp.XXXXXX".utf8CString)
+        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        guard fd >= 0 else {
+            throw DLError.io("cannot write \(path): \(errnoText())", hint: "check that folder \(dir) is writable")
+        }
+        let tmp = String(cString: template)
+        TempFiles.register(tmp)
+        defer { TempFiles.unregister() }
+        do {
+            try writeAll(fd: fd, bytes, name: path)
+            // mkstemp makes the file 0600; give it the usual mode under the umask.
+            let mask = umask(0); umask(mask)
+            fchmod(fd, 0o666 & ~mask)
+            guard close(fd) == 0 else { throw DLError.io("cannot write \(path): \(errnoText())", hint: "is the disk full?") }
+            guard rename(tmp, path) == 0 else { throw DLError.io("cannot rename the output to \(path): \(errnoText())") }
+        } catch {
+            close(fd)
+            unlink(tmp)
+            throw error
+        }
+    }
+
+    /// Writes a finished in-memory HDF5 file.
+    public func write(_ file: H5File) throws {
+        try file.imageBytes().withBytes { try write($0) }
+    }
+
+    /// Writes text (a table or summary).
+    public func write(text: String) throws {
+        var data = Array(text.utf8)
+        try data.withUnsafeMutableBytes { try write(UnsafeRawBufferPointer($0)) }
+    }
+}
+
+func folder(of path: String) -> String {
+    let dir = (path as NSString).deletingLastPathComponent
+    return dir.isEmpty ? "." : dir
+}
+
+/// Writes everything, retrying short writes. A closed pipe (EPIPE, when SIGPIPE
+/// is ignored by the parent) ends the process quietly, as `cat` does.
+func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
+    if bytes.count > 1 << 20 { enlargePipe(fd) }
+    var off = 0
+    while off < bytes.count {
+        let n = Foundation.write(fd, bytes.baseAddress! + off, min(bytes.count - off, 1 << 30))
+        if n < 0 {
+            if errno == EINTR { continue }
+            if errno == EPIPE { exit(141) }
+            let hint = errno == ENOSPC ? "the disk is full" : nil
+            throw DLError.io("cannot write \(name): \(errnoText())", hint: hint)
+        }
+        off += n
+    }
+}
+
+/// The temporary output file being written, removed if the process is
+/// interrupted (SIGINT, SIGTERM, SIGHUP) so no partial file is left behind.
+enum TempFiles {
+    nonisolated(unsafe) static var path: UnsafeMutablePointer<CChar>?
+
+    static func register(_ p: String) {
+        path = strdup(p)
+        for sig in [SIGINT, SIGTERM, SIGHUP] {
+            signal(sig) { sig in
+                if let p = TempFiles.path { unlink(p) }
+                signal(sig, SIG_DFL)
+                raise(sig)
+            }
+        }
+    }
+
+    static func unregister() {
+        let p = path
+        path = nil
+        free(p)
+    }
+}
+
+/// A pipe's 64 KiB default buffer costs a context switch per 64 KiB moved;
+/// ask for the largest the system allows (a no-op for files and terminals).
+func enlargePipe(_ fd: Int32) {
+    var st = stat()
+    guard fstat(fd, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO else { return }
+    let maxSize = (try? String(contentsOfFile: "/proc/sys/fs/pipe-max-size", encoding: .utf8))
+        .flatMap { Int32($0.trimmingCharacters(in: .whitespacesAndNewlines)) } ?? (1 << 20)
+    _ = fcntl(fd, 1031 /* F_SETPIPE_SZ */, min(maxSize, 1 << 24))
+}

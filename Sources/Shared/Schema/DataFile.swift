@@ -1,0 +1,195 @@
+import Foundation
+
+// The dl file schema (SPEC §3, docs/FORMAT.md).
+//
+//   /                  attrs: dl_kind ("data", "model", …), dl_format (1),
+//                             dl_history (string array: one command line per tool run),
+//                             source, class_names (optional)
+//   /train, /test, /val  attrs: n_classes (int, classification only), sample_shape (int array)
+//     X   float32 [m, d]   one sample per row
+//     y   int32   [m]      class index in 0..<n_classes        (classification)
+//     Y   float32 [m, k]   targets                              (regression)
+//     index int64 [m]      original row of each sample (optional; written by filters)
+
+public let dlFormatVersion = 1
+public let dlVersion = "0.1.0"
+
+/// The splits a data file may hold, in the order tools list them.
+public let splitNames = ["train", "val", "test"]
+
+/// One split of a data file: samples and their labels or targets.
+public struct Split: Equatable {
+    public var name: String
+    public var X: Matrix                 // [m, d]
+    public var y: [Int32]?               // [m] class labels
+    public var Y: Matrix?                // [m, k] regression targets
+    public var index: [Int64]?           // [m] original row numbers
+    public var classes: Int?             // number of classes (labels lie in 0..<classes)
+    public var sampleShape: [Int]        // e.g. [28, 28]; product == d
+
+    public init(name: String, X: Matrix, y: [Int32]? = nil, Y: Matrix? = nil, index: [Int64]? = nil,
+                classes: Int? = nil, sampleShape: [Int]? = nil) {
+        self.name = name
+        self.X = X
+        self.y = y
+        self.Y = Y
+        self.index = index
+        self.classes = classes
+        self.sampleShape = sampleShape ?? [X.cols]
+    }
+
+    public var rows: Int { X.rows }
+    public var features: Int { X.cols }
+
+    /// Samples per class (classification only).
+    public func classCounts() -> [Int] {
+        guard let y, let classes else { return [] }
+        var counts = [Int](repeating: 0, count: classes)
+        for label in y where label >= 0 && Int(label) < classes { counts[Int(label)] += 1 }
+        return counts
+    }
+
+    /// The rows at `rows`, in that order (labels, targets and indices follow).
+    public func selecting(_ rows: [Int]) -> Split {
+        var s = self
+        s.X = X.gatherRows(rows)
+        s.y = y.map { labels in rows.map { labels[$0] } }
+        s.Y = Y.map { $0.gatherRows(rows) }
+        s.index = index.map { idx in rows.map { idx[$0] } }
+        return s
+    }
+
+    /// Checks internal consistency: shapes, label range, finite values.
+    public func validate(in file: String) throws {
+        let at = "\(file): /\(name)"
+        try X.checkMatrix("\(at)/X")
+        if let y {
+            guard y.count == rows else { throw DLError.input("\(at)/y has \(y.count) labels for \(rows) rows of X") }
+            if let classes, let bad = y.first(where: { $0 < 0 || Int($0) >= classes }) {
+                throw DLError.input("\(at)/y has label \(bad) outside 0..<\(classes)")
+            }
+        }
+        if let Y {
+            try Y.checkMatrix("\(at)/Y", rows: rows)
+        }
+        if let index, index.count != rows {
+            throw DLError.input("\(at)/index has \(index.count) entries for \(rows) rows of X")
+        }
+        guard sampleShape.reduce(1, *) == features else {
+            throw DLError.input("\(at): sample_shape \(sampleShape) does not match \(features) features per row")
+        }
+    }
+}
+
+/// A dl data file: splits plus file-level metadata.
+public struct DataFile: Equatable {
+    public var splits: [Split]
+    public var history: [String]
+    public var source: String?
+    public var classNames: [String]?
+
+    public init(splits: [Split], history: [String] = [], source: String? = nil, classNames: [String]? = nil) {
+        self.splits = splits
+        self.history = history
+        self.source = source
+        self.classNames = classNames
+    }
+
+    public subscript(name: String) -> Split? {
+        get { splits.first { $0.name == name } }
+        set {
+            if let i = splits.firstIndex(where: { $0.name == name }) {
+                if let newValue { splits[i] = newValue } else { splits.remove(at: i) }
+            } else if let newValue {
+                splits.append(newValue)
+                splits.sort { (splitNames.firstIndex(of: $0.name) ?? 9) < (splitNames.firstIndex(of: $1.name) ?? 9) }
+            }
+        }
+    }
+
+    public var train: Split? { self["train"] }
+}
+
+/// Reads `dl_kind` and checks the file is a dl file (of one of `kinds`, if given).
+public func checkDLFile(_ file: H5File, kinds: [String]? = nil) throws -> String {
+    guard let kind = try file.root.attribute("dl_kind")?.string else {
+        throw DLError.input("\(file.name) is an HDF5 file but not a dl file (no dl_kind attribute)",
+                            hint: "make data files with dl-data")
+    }
+    if let kinds, !kinds.contains(kind) {
+        throw DLError.input("\(file.name) is a dl \(kind) file; expected \(kinds.joined(separator: " or "))")
+    }
+    return kind
+}
+
+/// Reads the history attribute (empty when absent).
+public func readHistory(_ file: H5File) throws -> [String] {
+    try file.root.attribute("dl_history")?.stringArray ?? []
+}
+
+/// Reads a data file (or the data part of a file holding data and a model).
+public func readDataFile(_ file: H5File) throws -> DataFile {
+    _ = try checkDLFile(file)
+    let root = file.root
+    var splits: [Split] = []
+    for name in splitNames where root.kind(of: name) == .group {
+        let g = try root.openGroup(name)
+        guard g.kind(of: "X") == .dataset else {
+            throw DLError.input("\(file.name): /\(name) has no X dataset")
+        }
+        var X = try g.readTensor("X", as: Float.self)
+        if X.rank == 1 { X = try X.reshaped([X.count, 1]) }
+        if X.rank > 2 { X = try X.reshaped([X.rows, X.cols]) }
+        let y = g.kind(of: "y") == .dataset ? try g.read("y", as: Int32.self).values : nil
+        var Y = g.kind(of: "Y") == .dataset ? try g.readTensor("Y", as: Float.self) : nil
+        if let y1 = Y, y1.rank == 1 { Y = try y1.reshaped([y1.count, 1]) }
+        let index = g.kind(of: "index") == .dataset ? try g.read("index", as: Int64.self).values : nil
+        var classes = try g.attribute("n_classes")?.integer.map { Int($0) }
+        if classes == nil, let y { classes = Int(y.max() ?? -1) + 1 }
+        let shape = try g.attribute("sample_shape")?.integerArray?.map { Int($0) }
+        let split = Split(name: name, X: X, y: y, Y: Y, index: index, classes: classes, sampleShape: shape)
+        try split.validate(in: file.name)
+        splits.append(split)
+    }
+    guard !splits.isEmpty else {
+        throw DLError.input("\(file.name) holds no data splits (/train, /val or /test)",
+                            hint: "make data files with dl-data")
+    }
+    return DataFile(splits: splits, history: try readHistory(file),
+                    source: try root.attribute("source")?.string,
+                    classNames: try root.attribute("class_names")?.stringArray)
+}
+
+/// Writes a data file into an (empty) HDF5 file, appending `command` to its history.
+public func writeDataFile(_ data: DataFile, to file: H5File, command: String) throws {
+    let root = file.root
+    try root.setAttribute("dl_kind", "data")
+    try root.setAttribute("dl_format", dlFormatVersion)
+    try root.setAttribute("dl_history", data.history + [command])
+    if let source = data.source { try root.setAttribute("source", source) }
+    if let names = data.classNames { try root.setAttribute("class_names", names) }
+    for split in data.splits {
+        try split.validate(in: file.name)
+        let g = try root.createGroup(split.name)
+        try g.write("X", split.X)
+        if let y = split.y { try g.write("y", shape: [y.count], values: y) }
+        if let Y = split.Y { try g.write("Y", Y) }
+        if let index = split.index { try g.write("index", shape: [index.count], values: index) }
+        if let classes = split.classes { try g.setAttribute("n_classes", classes) }
+        try g.setAttribute("sample_shape", split.sampleShape)
+    }
+}
+
+/// The history line a tool appends: its command line (program by base name,
+/// arguments shell-quoted) and the toolkit version.
+public func historyEntry(_ arguments: [String] = CommandLine.arguments) -> String {
+    guard let first = arguments.first else { return "dl \(dlVersion)" }
+    let program = first.split(separator: "/").last.map(String.init) ?? first
+    let args = arguments.dropFirst().map(shellQuote)
+    return ([program] + args).joined(separator: " ") + "  # dl \(dlVersion)"
+}
+
+public func shellQuote(_ s: String) -> String {
+    if !s.isEmpty && s.allSatisfy({ $0.isLetter || $0.isNumber || "-_./:=,+@%".contains($0) }) { return s }
+    return "'" + s.replacingOccurrences(of: "'", with: "'\\''") + "'"
+}

@@ -1,0 +1,111 @@
+import CBLAS
+import CLAPACKE
+
+/// Float and Double, each routed to its own BLAS/LAPACK entry points
+/// (s* and d*), so linear algebra is written once for both precisions.
+public protocol LinalgScalar: BinaryFloatingPoint, Sendable where Self.RawSignificand: FixedWidthInteger {
+    static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Self,
+                     _ a: UnsafePointer<Self>, _ lda: Int, _ b: UnsafePointer<Self>, _ ldb: Int,
+                     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    static func axpy(_ n: Int, _ alpha: Self, _ x: UnsafePointer<Self>, _ y: UnsafeMutablePointer<Self>)
+    static func scal(_ n: Int, _ alpha: Self, _ x: UnsafeMutablePointer<Self>)
+    static func dot(_ n: Int, _ x: UnsafePointer<Self>, _ y: UnsafePointer<Self>) -> Self
+    static func nrm2(_ n: Int, _ x: UnsafePointer<Self>) -> Self
+    /// LAPACKE ?gesv (row-major): solve A X = B in place; returns info.
+    static func gesv(_ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
+                     _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
+    /// LAPACKE ?gelsd (row-major): minimum-norm least squares via SVD; returns info.
+    static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
+                      _ b: UnsafeMutablePointer<Self>, _ ldb: Int, _ s: UnsafeMutablePointer<Self>,
+                      _ rcond: Self, _ rank: UnsafeMutablePointer<Int32>) -> Int32
+    /// LAPACKE ?gesdd (row-major, thin 'S' mode); returns info.
+    static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
+                      _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int,
+                      _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int) -> Int32
+    static var dtypeName: String { get }
+}
+
+@inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
+
+extension Float: LinalgScalar {
+    public static var dtypeName: String { "float32" }
+    @inline(__always)
+    public static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
+                            _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_sgemm(CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k),
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func axpy(_ n: Int, _ alpha: Float, _ x: UnsafePointer<Float>, _ y: UnsafeMutablePointer<Float>) {
+        cblas_saxpy(blasint(n), alpha, x, 1, y, 1)
+    }
+    public static func scal(_ n: Int, _ alpha: Float, _ x: UnsafeMutablePointer<Float>) {
+        cblas_sscal(blasint(n), alpha, x, 1)
+    }
+    public static func dot(_ n: Int, _ x: UnsafePointer<Float>, _ y: UnsafePointer<Float>) -> Float {
+        cblas_sdot(blasint(n), x, 1, y, 1)
+    }
+    public static func nrm2(_ n: Int, _ x: UnsafePointer<Float>) -> Float {
+        cblas_snrm2(blasint(n), x, 1)
+    }
+    public static func gesv(_ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
+                            _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
+        LAPACKE_sgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(nrhs), a, Int32(lda), ipiv, b, Int32(ldb))
+    }
+    public static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ s: UnsafeMutablePointer<Float>,
+                             _ rcond: Float, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
+        LAPACKE_sgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda),
+                       b, Int32(ldb), s, rcond, rank)
+    }
+    public static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
+                             _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int,
+                             _ vt: UnsafeMutablePointer<Float>, _ ldvt: Int) -> Int32 {
+        LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
+                       s, u, Int32(ldu), vt, Int32(ldvt))
+    }
+}
+
+extension Double: LinalgScalar {
+    public static var dtypeName: String { "float64" }
+    @inline(__always)
+    public static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
+                            _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,
+                            _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dgemm(CblasRowMajor, trans(transA), trans(transB), blasint(m), blasint(n), blasint(k),
+                    alpha, a, blasint(lda), b, blasint(ldb), beta, c, blasint(ldc))
+    }
+    public static func axpy(_ n: Int, _ alpha: Double, _ x: UnsafePointer<Double>, _ y: UnsafeMutablePointer<Double>) {
+        cblas_daxpy(blasint(n), alpha, x, 1, y, 1)
+    }
+    public static func scal(_ n: Int, _ alpha: Double, _ x: UnsafeMutablePointer<Double>) {
+        cblas_dscal(blasint(n), alpha, x, 1)
+    }
+    public static func dot(_ n: Int, _ x: UnsafePointer<Double>, _ y: UnsafePointer<Double>) -> Double {
+        cblas_ddot(blasint(n), x, 1, y, 1)
+    }
+    public static func nrm2(_ n: Int, _ x: UnsafePointer<Double>) -> Double {
+        cblas_dnrm2(blasint(n), x, 1)
+    }
+    public static func gesv(_ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
+                            _ ipiv: UnsafeMutablePointer<Int32>, _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
+        LAPACKE_dgesv(LAPACK_ROW_MAJOR, Int32(n), Int32(nrhs), a, Int32(lda), ipiv, b, Int32(ldb))
+    }
+    public static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ s: UnsafeMutablePointer<Double>,
+                             _ rcond: Double, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
+        LAPACKE_dgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda),
+                       b, Int32(ldb), s, rcond, rank)
+    }
+    public static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
+                             _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int,
+                             _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int) -> Int32 {
+        LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
+                       s, u, Int32(ldu), vt, Int32(ldvt))
+    }
+}
+
+/// Number of threads OpenBLAS may use (--threads).
+public func setBLASThreads(_ n: Int) {
+    openblas_set_num_threads(Int32(max(1, n)))
+}
