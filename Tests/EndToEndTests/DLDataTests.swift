@@ -1,0 +1,178 @@
+import XCTest
+import Foundation
+
+let fashionDir = "/usr/share/datasets/fashion-mnist"
+
+func idx(type: UInt8, shape: [Int], payload: [UInt8]) -> Data {
+    var b: [UInt8] = [0, 0, type, UInt8(shape.count)]
+    for d in shape { b += [UInt8(d >> 24 & 255), UInt8(d >> 16 & 255), UInt8(d >> 8 & 255), UInt8(d & 255)] }
+    return Data(b + payload)
+}
+
+/// A tiny MNIST-layout folder: 12 train and 4 test images of 3×3, 3 classes.
+func writeTinyMNIST(_ dir: String, gzip: Bool) throws {
+    try FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+    let files: [(String, Data)] = [
+        ("train-images-idx3-ubyte", idx(type: 8, shape: [12, 3, 3], payload: (0..<108).map { UInt8($0 * 2 % 256) })),
+        ("train-labels-idx1-ubyte", idx(type: 8, shape: [12], payload: (0..<12).map { UInt8($0 % 3) })),
+        ("t10k-images-idx3-ubyte", idx(type: 8, shape: [4, 3, 3], payload: (0..<36).map { UInt8(255 - $0) })),
+        ("t10k-labels-idx1-ubyte", idx(type: 8, shape: [4], payload: [2, 1, 0, 2])),
+    ]
+    for (name, data) in files {
+        FileManager.default.createFile(atPath: dir + "/" + name, contents: data)
+        if gzip { try Shell.run("gzip -f \(name)", in: dir) }
+    }
+}
+
+final class DLDataEndToEndTests: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = Shell.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+
+    func testFashionMNISTThroughAPipe() throws {
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: fashionDir), "dataset-fashion-mnist is not installed")
+        let r = try sh("dl-data fashion-mnist | dl-data cat > x.h5 && h5ls -r x.h5 && dl-data info x.h5")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("/train/X                 Dataset {60000, 784}"), r.out)
+        XCTAssertTrue(r.out.contains("/test/X                  Dataset {10000, 784}"), r.out)
+        XCTAssertTrue(r.out.contains("/train/X  [60000, 784] float32  range [0, 1]"), r.out)
+        XCTAssertTrue(r.out.contains("0 T-shirt/top: 6000, 1 Trouser: 6000"), r.out)
+        XCTAssertTrue(r.out.contains("9 Ankle boot: 6000"), r.out)
+        XCTAssertTrue(r.out.contains("1. dl-data fashion-mnist"), r.out)
+        XCTAssertTrue(r.out.contains("2. dl-data cat"), r.out)
+        // The h5py snippet of docs/FORMAT.md reads it.
+        if Shell.haveH5py {
+            let doc = try String(contentsOfFile: Shell.repoRoot + "/docs/FORMAT.md", encoding: .utf8)
+            let code = doc.components(separatedBy: "```python\n")[1].components(separatedBy: "```")[0]
+            try code.replacingOccurrences(of: "out/data.h5", with: "x.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+            let py = try sh("python3 read.py")
+            XCTAssertEqual(py.status, 0, py.stderr)
+            XCTAssertTrue(py.out.contains("train (60000, 784) float32 (28, 28) classes: 10 counts: [6000, 6000, 6000"), py.out)
+            XCTAssertTrue(py.out.contains("test (10000, 784) float32"), py.out)
+        }
+    }
+
+    func testMNISTLoaderOnWrittenIDXFilesGzipAndRaw() throws {
+        for gz in [true, false] {
+            try writeTinyMNIST(dir + "/m\(gz)", gzip: gz)
+            let r = try sh("dl-data mnist --dir m\(gz) -o m.h5 && dl-data info m.h5")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.out.contains("/train/X  [12, 9] float32  range [0, 0.8392]"), r.out)
+            XCTAssertTrue(r.out.contains("counts  0: 4, 1: 4, 2: 4"), r.out)
+            XCTAssertTrue(r.out.contains("/test/y  [4] int32  3 classes"), r.out)
+            XCTAssertTrue(r.out.contains("sample_shape=[3, 3]"), r.out)
+        }
+        // idx subcommand, no scaling.
+        let r = try sh("dl-data idx --train-images mtrue/train-images-idx3-ubyte.gz --train-labels mtrue/train-labels-idx1-ubyte.gz --no-scale | dl-data info")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("/train/X  [12, 9] float32  range [0, 214]"), r.out)
+        XCTAssertFalse(r.out.contains("/test"), r.out)
+    }
+
+    func testSameSeedSameBytesAndSeedMatters() throws {
+        for source in ["spirals", "checkerboard", "sine"] {
+            let r = try sh("""
+                dl-data \(source) --test-rows 50 --shuffle -s 7 > a.h5 && dl-data \(source) --test-rows 50 --shuffle -s 7 > b.h5 \
+                && dl-data \(source) --test-rows 50 --shuffle -s 8 > c.h5 && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5
+                """)
+            XCTAssertEqual(r.status, 0, "\(source): \(r.stderr)")
+        }
+        try writeTinyMNIST(dir + "/m", gzip: true)
+        let r = try sh("dl-data mnist --dir m --shuffle --val-fraction 0.25 > a.h5 && dl-data mnist --dir m --shuffle --val-fraction 0.25 > b.h5 && cmp a.h5 b.h5 && dl-data cat a.h5 | dl-data cat > c.h5 && dl-data cat a.h5 | dl-data cat > d.h5 && cmp c.h5 d.h5")
+        XCTAssertEqual(r.status, 0, r.stderr)
+    }
+
+    func testSyntheticShapesAndTransforms() throws {
+        let r = try sh("dl-data checkerboard | dl-data cat --limit 1000 --val-fraction 0.2 --standardize | dl-data info")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("/train/X  [800, 2] float32"), r.out)
+        XCTAssertTrue(r.out.contains("/val/X  [200, 2] float32"), r.out)
+        XCTAssertTrue(r.out.contains("source   checkerboard"), r.out)
+        let s = try sh("dl-data sine --rows 300 | dl-data info")
+        XCTAssertTrue(s.out.contains("/train/Y  [300, 1] float32"), s.out)
+        let sp = try sh("dl-data spirals | dl-data info")
+        XCTAssertTrue(sp.out.contains("/train/X  [5000, 2] float32"), sp.out)
+        XCTAssertTrue(sp.out.contains("counts  0: 2500, 1: 2500"), sp.out)
+    }
+
+    func testHelpHasExamplesAndVersion() throws {
+        for sub in ["", "fashion-mnist", "mnist", "idx", "spirals", "checkerboard", "sine", "info", "cat"] {
+            let r = try sh("dl-data \(sub) --help")
+            XCTAssertEqual(r.status, 0, r.stderr)
+            XCTAssertTrue(r.out.contains("e.g.:"), "\(sub): \(r.out)")
+            XCTAssertTrue(r.out.contains("USAGE: dl-data"), "\(sub): \(r.out)")
+        }
+        XCTAssertEqual(try sh("dl-data --version").out, "0.1.0\n")
+    }
+
+    // MARK: bad input: one line, exit status, no partial output
+
+    func testUsageMistakesExit2() throws {
+        assertFails(try sh("dl-data spirals --rows 0"), status: 2, mentions: "--rows must be at least 1")
+        assertFails(try sh("dl-data frobnicate"), status: 2, mentions: "frobnicate")
+        assertFails(try sh("dl-data spirals --bogus"), status: 2, mentions: "--bogus")
+        assertFails(try sh("dl-data cat --val-fraction 2 x.h5"), status: 2, mentions: "--val-fraction")
+    }
+
+    func testMissingAndNonIDXFiles() throws {
+        assertFails(try sh("dl-data mnist --dir nowhere -o out.h5"), status: 1, mentions: "no folder nowhere")
+        try writeTinyMNIST(dir + "/m", gzip: false)
+        // Wrong magic: a text file in place of the images.
+        try "hello world, not idx".write(toFile: dir + "/m/train-images-idx3-ubyte", atomically: true, encoding: .utf8)
+        assertFails(try sh("dl-data mnist --dir m -o out.h5"), status: 1, mentions: "not an IDX file (magic number 68656c6c)")
+        // Truncated IDX.
+        try writeTinyMNIST(dir + "/t", gzip: false)
+        try sh("head -c 50 t/train-images-idx3-ubyte > cut && mv cut t/train-images-idx3-ubyte")
+        assertFails(try sh("dl-data mnist --dir t -o out.h5"), status: 1, mentions: "truncated")
+        // Truncated gzip.
+        try writeTinyMNIST(dir + "/g", gzip: true)
+        try sh("head -c 30 g/train-images-idx3-ubyte.gz > cut && mv cut g/train-images-idx3-ubyte.gz")
+        assertFails(try sh("dl-data mnist --dir g -o out.h5"), status: 1, mentions: "damaged")
+        // Image and label counts disagree.
+        try writeTinyMNIST(dir + "/c", gzip: false)
+        try sh("cp c/t10k-labels-idx1-ubyte c/train-labels-idx1-ubyte")
+        assertFails(try sh("dl-data mnist --dir c -o out.h5"), status: 1, mentions: "12 images but")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.h5"))
+    }
+
+    func testBadHDF5Inputs() throws {
+        assertFails(try sh("dl-data info missing.h5"), status: 1, mentions: "cannot open missing.h5")
+        try sh("echo 'plain text' > t.txt")
+        assertFails(try sh("dl-data info t.txt"), status: 1, mentions: "t.txt is not an HDF5 file")
+        assertFails(try sh("dl-data cat < t.txt > o.h5"), status: 1, mentions: "standard input is not an HDF5 file")
+        assertFails(try sh("dl-data cat < /dev/null > o.h5"), status: 1, mentions: "standard input is empty")
+        assertFails(try sh("dl-data spirals | head -c 3000 | dl-data info"), status: 1, mentions: "truncated or damaged")
+        if Shell.haveH5py {
+            try sh("python3 -c \"import h5py; h5py.File('plain.h5', 'w')['a'] = [1, 2]\"")
+            assertFails(try sh("dl-data info plain.h5"), status: 1, mentions: "not a dl file")
+            assertFails(try sh("dl-data cat plain.h5 -o o2.h5"), status: 1, mentions: "not a dl file")
+            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o2.h5"))
+        }
+    }
+
+    func testRefusesTerminalAndUnwritableOutputs() throws {
+        if Shell.have("script") {
+            let r = try sh("script -qec 'dl-data spirals' /dev/null")
+            XCTAssertNotEqual(r.status, 0)
+            XCTAssertTrue(r.out.contains("refusing to write HDF5 to a terminal"), r.out)
+        }
+        assertFails(try sh("dl-data spirals > /dev/full"), status: 1, mentions: "No space left on device")
+        assertFails(try sh("dl-data spirals -o /dev/full"), status: 1, mentions: "No space left on device")
+        assertFails(try sh("dl-data spirals -o nofolder/x.h5"), status: 1, mentions: "folder nofolder does not exist")
+        assertFails(try sh("dl-data spirals -o /proc/dl-test.h5"), status: 1, mentions: "cannot write /proc/dl-test.h5")
+        // A failed run leaves no output and no temporary file; an earlier good file survives.
+        try sh("dl-data spirals -o keep.h5")
+        let before = try Data(contentsOf: URL(fileURLWithPath: dir + "/keep.h5"))
+        assertFails(try sh("dl-data cat missing.h5 -o keep.h5"), status: 1, mentions: "missing.h5")
+        XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/keep.h5")), before)
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".std") }, ["keep.h5"])
+    }
+
+    func testReaderExitingEarlyEndsQuietly() throws {
+        let r = try sh("dl-data spirals --rows 3000000 -q | head -c 100 > /dev/null; echo \"status ${PIPESTATUS[0]}\"")
+        XCTAssertEqual(r.out, "status 141\n")
+        XCTAssertEqual(r.stderr, "")
+    }
+}

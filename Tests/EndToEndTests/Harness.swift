@@ -1,0 +1,74 @@
+import XCTest
+import Foundation
+
+/// Runs shell commands with the freshly built dl binaries first on PATH, the
+/// way a user types them; captures status, stdout and stderr.
+struct Shell {
+    static let binDir: String = {
+        // The test bundle sits beside the built executables.
+        Bundle.main.bundleURL.path
+    }()
+    static let repoRoot: String = {
+        URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent().deletingLastPathComponent().path
+    }()
+
+    struct Result {
+        let status: Int32
+        let stdout: Data
+        let stderr: String
+        var out: String { String(decoding: stdout, as: UTF8.self) }
+    }
+
+    /// Runs `script` under bash (with pipefail) in `dir`.
+    @discardableResult
+    static func run(_ script: String, in dir: String) throws -> Result {
+        let outPath = dir + "/.stdout", errPath = dir + "/.stderr"
+        FileManager.default.createFile(atPath: outPath, contents: nil)
+        FileManager.default.createFile(atPath: errPath, contents: nil)
+        let p = Process()
+        p.executableURL = URL(fileURLWithPath: "/bin/bash")
+        p.arguments = ["-o", "pipefail", "-c", script]
+        p.currentDirectoryURL = URL(fileURLWithPath: dir)
+        var env = ProcessInfo.processInfo.environment
+        env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        p.environment = env
+        p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
+        p.standardOutput = FileHandle(forWritingAtPath: outPath)
+        p.standardError = FileHandle(forWritingAtPath: errPath)
+        try p.run()
+        p.waitUntilExit()
+        let out = try Data(contentsOf: URL(fileURLWithPath: outPath))
+        let err = try String(contentsOfFile: errPath, encoding: .utf8)
+        try? FileManager.default.removeItem(atPath: outPath)
+        try? FileManager.default.removeItem(atPath: errPath)
+        let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
+        return Result(status: status, stdout: out, stderr: err)
+    }
+
+    static func tempDir() -> String {
+        let dir = NSTemporaryDirectory() + "dl-e2e-" + UUID().uuidString
+        try! FileManager.default.createDirectory(atPath: dir, withIntermediateDirectories: true)
+        return dir
+    }
+
+    static func have(_ command: String) -> Bool {
+        (try? run("command -v \(command)", in: NSTemporaryDirectory()).status) == 0
+    }
+
+    static var haveH5py: Bool {
+        (try? run("python3 -c 'import h5py'", in: NSTemporaryDirectory()).status) == 0
+    }
+}
+
+extension XCTestCase {
+    /// Asserts a failed run: the status, one error line naming the problem, no
+    /// Swift crash output.
+    func assertFails(_ r: Shell.Result, status: Int32, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
+        XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
+        let lines = r.stderr.split(separator: "\n")
+        XCTAssertEqual(lines.count, 1, "expected one error line, got: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stderr.contains("error:"), r.stderr, file: file, line: line)
+        XCTAssertTrue(r.stderr.contains(mentions), "expected '\(mentions)' in: \(r.stderr)", file: file, line: line)
+        XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), r.stderr, file: file, line: line)
+    }
+}
