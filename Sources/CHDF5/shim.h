@@ -70,26 +70,45 @@ static inline void *dl_big_realloc(void *ptr, size_t size) {
     return (char *)grown + DL_BIG_HEADER;
 }
 
-/* File-image callbacks that give HDF5's core driver its memory from dl_big_*. */
+/* File-image callbacks that give HDF5's core driver its memory from dl_big_*,
+   and remember where that memory is: after a flush it holds the whole file
+   image, so it can be written out without H5Fget_file_image's copy. */
+typedef struct { void *mem; size_t size; } dl_core_memory;
+
 static void *dl_fi_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
-    (void)op; (void)udata; return dl_big_alloc(size);
+    (void)op;
+    void *p = dl_big_alloc(size);
+    if (p && udata) { ((dl_core_memory *)udata)->mem = p; ((dl_core_memory *)udata)->size = size; }
+    return p;
 }
 static void *dl_fi_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op, void *udata) {
     (void)op; (void)udata; return memcpy(dest, src, size);
 }
 static void *dl_fi_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata) {
-    (void)op; (void)udata; return dl_big_realloc(ptr, size);
+    (void)op;
+    void *p = dl_big_realloc(ptr, size);
+    if (p && udata) { ((dl_core_memory *)udata)->mem = p; ((dl_core_memory *)udata)->size = size; }
+    return p;
 }
 static herr_t dl_fi_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
-    (void)op; (void)udata; dl_big_free(ptr); return 0;
+    (void)op;
+    if (udata && ((dl_core_memory *)udata)->mem == ptr) { ((dl_core_memory *)udata)->mem = NULL; ((dl_core_memory *)udata)->size = 0; }
+    dl_big_free(ptr);
+    return 0;
 }
+/* HDF5 copies file access properties; all copies share one tracker. */
+static void *dl_fi_udata_copy(void *udata) { return udata; }
+static herr_t dl_fi_udata_free(void *udata) { (void)udata; return 0; }
 
-static inline herr_t dl_set_big_image_callbacks(hid_t fapl) {
+static inline herr_t dl_set_big_image_callbacks(hid_t fapl, dl_core_memory *tracker) {
     H5FD_file_image_callbacks_t cb;
     memset(&cb, 0, sizeof cb);
     cb.image_malloc = dl_fi_malloc;
     cb.image_memcpy = dl_fi_memcpy;
     cb.image_realloc = dl_fi_realloc;
     cb.image_free = dl_fi_free;
+    cb.udata_copy = dl_fi_udata_copy;
+    cb.udata_free = dl_fi_udata_free;
+    cb.udata = tracker;
     return H5Pset_file_image_callbacks(fapl, &cb);
 }

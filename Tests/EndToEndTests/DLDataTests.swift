@@ -29,6 +29,7 @@ final class DLDataEndToEndTests: XCTestCase {
     override func setUp() { dir = Shell.tempDir() }
     override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
 
+    @discardableResult
     func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
 
     func testFashionMNISTThroughAPipe() throws {
@@ -95,6 +96,10 @@ final class DLDataEndToEndTests: XCTestCase {
         let sp = try sh("dl-data spirals | dl-data info")
         XCTAssertTrue(sp.out.contains("/train/X  [5000, 2] float32"), sp.out)
         XCTAssertTrue(sp.out.contains("counts  0: 2500, 1: 2500"), sp.out)
+        let only = try sh("dl-data checkerboard --test-rows 10 | dl-data cat --splits train | dl-data info")
+        XCTAssertEqual(only.status, 0, only.stderr)
+        XCTAssertFalse(only.out.contains("/test"), only.out)
+        assertFails(try sh("dl-data checkerboard | dl-data cat --splits train,bogus > o.h5"), status: 2, mentions: "bogus")
     }
 
     func testHelpHasExamplesAndVersion() throws {

@@ -73,6 +73,19 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(try make(), try make())
     }
 
+    func testInPlaceImageEqualsCopiedImage() throws {
+        let f = try H5File.createInMemory()
+        try f.root.setAttribute("dl_kind", "data")
+        let g = try f.root.createGroup("train")
+        try g.write("X", shape: [3000, 100], values: (0..<300_000).map { Float($0) })
+        let inPlace = try f.withImageChunks { chunks in chunks.flatMap { Array($0) } }
+        let copied = try f.imageBytes().toArray()
+        XCTAssertEqual(inPlace.count, copied.count)
+        let diffs = zip(inPlace, copied).enumerated().filter { $0.element.0 != $0.element.1 }.map { "\($0.offset):\($0.element.0)/\($0.element.1)" }
+        XCTAssertEqual(diffs, [], "images differ at \(diffs.prefix(20))")
+        XCTAssertGreaterThan(inPlace.count, 1_200_000)
+    }
+
     func testFilesOnDiskAndRejectedInputs() throws {
         let dir = tempDir()
         let path = dir + "/a.h5"

@@ -1,4 +1,5 @@
 import ArgumentParser
+import Foundation
 
 /// The data transforms as flags (dl-data's sources and `cat`).
 public struct TransformOptions: ParsableArguments {
@@ -15,6 +16,9 @@ public struct TransformOptions: ParsableArguments {
     @Option(help: ArgumentHelp("Keep at most N rows of each split (after --shuffle).", valueName: "n"))
     public var limit: Int?
 
+    @Option(help: ArgumentHelp("Keep only these splits (comma-separated: train, val, test).", valueName: "list"))
+    public var splits: String?
+
     @Option(help: ArgumentHelp("Move this fraction of the train rows (its last rows) into a /val split.", valueName: "f"))
     public var valFraction: Double?
 
@@ -23,6 +27,13 @@ public struct TransformOptions: ParsableArguments {
     public mutating func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let f = valFraction, !(f > 0 && f < 1) { throw ValidationError("--val-fraction must lie strictly between 0 and 1") }
+        if let bad = splitList?.first(where: { !splitNames.contains($0) }) {
+            throw ValidationError("--splits: unknown split '\(bad)' (choose from \(splitNames.joined(separator: ", ")))")
+        }
+    }
+
+    var splitList: [String]? {
+        splits.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
     /// The settings, given whether the data is images of a type with maximum `typeMax`.
@@ -34,6 +45,7 @@ public struct TransformOptions: ParsableArguments {
         t.scale = scale ?? (imageTypeMax != nil)
         t.scaleDivisor = imageTypeMax
         t.standardize = standardize
+        t.splits = splitList
         return t
     }
 }

@@ -1,5 +1,5 @@
 // Transforms applied when a data file is made or re-written, in this order:
-// shuffle → limit → validation split → scale → standardize.
+// split selection → shuffle → limit → validation split → scale → standardize.
 
 public struct TransformSettings: Equatable {
     public var shuffle = false
@@ -10,14 +10,24 @@ public struct TransformSettings: Equatable {
     public var scale = false
     public var scaleDivisor: Float? = nil
     public var standardize = false
+    /// Keep only these splits (nil = all).
+    public var splits: [String]? = nil
 
     public init() {}
 
-    public var isIdentity: Bool { !shuffle && limit == nil && valFraction == nil && !scale && !standardize }
+    public var isIdentity: Bool {
+        !shuffle && limit == nil && valFraction == nil && !scale && !standardize && splits == nil
+    }
 }
 
 public func applyTransforms(_ data: DataFile, _ t: TransformSettings, seed: UInt64) throws -> DataFile {
     var out = data
+    if let keep = t.splits {
+        out.splits = out.splits.filter { keep.contains($0.name) }
+        guard !out.splits.isEmpty else {
+            throw DLError.input("--splits \(keep.joined(separator: ",")) keeps nothing: the data has \(data.splits.map(\.name).joined(separator: ", "))")
+        }
+    }
     // Each split gets its own stream, so adding a split does not change the others.
     for (i, name) in splitNames.enumerated() {
         guard var s = out[name] else { continue }

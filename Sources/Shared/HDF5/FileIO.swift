@@ -75,8 +75,13 @@ public struct OutputTarget {
     /// temporary name in the same folder and renamed on success, so a failure
     /// leaves no partial file; devices and pipes (e.g. /dev/null) are written in place.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
+        try write(chunks: [bytes])
+    }
+
+    /// Writes the chunks one after another as the whole output.
+    public func write(chunks: [UnsafeRawBufferPointer]) throws {
         if isStdout {
-            try writeAll(fd: 1, bytes, name: name)
+            for c in chunks { try writeAll(fd: 1, c, name: name) }
             return
         }
         var st = stat()
@@ -84,7 +89,7 @@ public struct OutputTarget {
             let fd = open(path, O_WRONLY | O_TRUNC)
             guard fd >= 0 else { throw DLError.io("cannot open \(path): \(errnoText())") }
             defer { close(fd) }
-            try writeAll(fd: fd, bytes, name: path)
+            for c in chunks { try writeAll(fd: fd, c, name: path) }
             return
         }
         let dir = folder(of: path)
@@ -98,7 +103,7 @@ public struct OutputTarget {
         TempFiles.register(tmp)
         defer { TempFiles.unregister() }
         do {
-            try writeAll(fd: fd, bytes, name: path)
+            for c in chunks { try writeAll(fd: fd, c, name: path) }
             // mkstemp makes the file 0600; give it the usual mode under the umask.
             let mask = umask(0); umask(mask)
             fchmod(fd, 0o666 & ~mask)
@@ -113,7 +118,7 @@ public struct OutputTarget {
 
     /// Writes a finished in-memory HDF5 file.
     public func write(_ file: H5File) throws {
-        try file.imageBytes().withBytes { try write($0) }
+        try file.withImageChunks { try write(chunks: $0) }
     }
 
     /// Writes text (a table or summary).
@@ -132,6 +137,7 @@ func folder(of path: String) -> String {
 /// is ignored by the parent) ends the process quietly, as `cat` does.
 func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
     if bytes.count > 1 << 20 { enlargePipe(fd) }
+    if bytes.isEmpty { return }
     var off = 0
     while off < bytes.count {
         let n = Foundation.write(fd, bytes.baseAddress! + off, min(bytes.count - off, 1 << 30))

@@ -112,16 +112,20 @@ public final class H5File {
     /// How messages name this file ("standard input", a path).
     public let name: String
     private var image: BigBuffer?
+    /// Where the core driver keeps an in-memory file (nil for other files).
+    private var core: UnsafeMutablePointer<dl_core_memory>?
 
-    private init(id: hid_t, name: String, image: BigBuffer? = nil) {
+    private init(id: hid_t, name: String, image: BigBuffer? = nil, core: UnsafeMutablePointer<dl_core_memory>? = nil) {
         self.id = id
         self.name = name
         self.image = image
+        self.core = core
     }
 
     deinit {
         H5Fclose(id)
         _ = image
+        core?.deallocate()
     }
 
     /// Opens a file on disk, read-only.
@@ -174,16 +178,51 @@ public final class H5File {
         defer { H5Pclose(fapl) }
         // 64 MiB growth steps: few reallocations for large tensors.
         try h5check(H5Pset_fapl_core(fapl, 64 << 20, false), "cannot select the in-memory HDF5 driver")
-        try h5check(dl_set_big_image_callbacks(fapl), "cannot set the in-memory HDF5 allocator")
+        let core = UnsafeMutablePointer<dl_core_memory>.allocate(capacity: 1)
+        core.initialize(to: dl_core_memory(mem: nil, size: 0))
+        guard dl_set_big_image_callbacks(fapl, core) >= 0 else {
+            core.deallocate()
+            throw DLError.io("cannot set the in-memory HDF5 allocator")
+        }
         let fcpl = try h5id(H5Pcreate(dl_h5p_file_create()), "cannot create file creation properties")
         defer { H5Pclose(fcpl) }
         // No modification times in object headers: same inputs give identical bytes.
         try h5check(H5Pset_obj_track_times(fcpl, false), "cannot turn off object times")
-        let id = try h5id(H5Fcreate(name, dl_h5f_acc_trunc(), fcpl, fapl), "cannot create an in-memory HDF5 file")
-        return H5File(id: id, name: name)
+        let id = H5Fcreate(name, dl_h5f_acc_trunc(), fcpl, fapl)
+        guard id >= 0 else {
+            core.deallocate()
+            throw DLError.io("cannot create an in-memory HDF5 file")
+        }
+        return H5File(id: id, name: name, core: core)
     }
 
-    /// The complete file as bytes (flushes first).
+    /// Calls `body` with the complete image of an in-memory file as chunks to be
+    /// written in order: a patched copy of the superblock's head, then the rest
+    /// read in place from the core driver's memory (no copy of the data). Files
+    /// of other drivers give one chunk, a copy.
+    public func withImageChunks<R>(_ body: ([UnsafeRawBufferPointer]) throws -> R) throws -> R {
+        try h5check(H5Fflush(id, H5F_SCOPE_GLOBAL), "cannot flush HDF5 file \(name)")
+        // The image is the file's first EOA bytes, which H5Fget_file_image reports.
+        let size = H5Fget_file_image(id, nil, 0)
+        guard let core, let mem = core.pointee.mem, size > 64, core.pointee.size >= size else {
+            return try imageBytes().withBytes { try body([$0]) }
+        }
+        // While open for writing, the superblock says so in its consistency flags;
+        // clear them in the written image, as H5Fget_file_image does in its copy.
+        var head = [UInt8](UnsafeRawBufferPointer(start: mem, count: 64))
+        switch head[8] {  // superblock version, after the 8-byte signature
+        case 0, 1: head.replaceSubrange(20..<24, with: [0, 0, 0, 0])
+        case 2, 3: head[11] = 0
+        default: return try imageBytes().withBytes { try body([$0]) }
+        }
+        return try withExtendedLifetime(self) {
+            try head.withUnsafeBytes { h in
+                try body([h, UnsafeRawBufferPointer(start: mem + 64, count: size - 64)])
+            }
+        }
+    }
+
+    /// A copy of the complete file as bytes (flushes first).
     public func imageBytes() throws -> BigBuffer {
         try h5check(H5Fflush(id, H5F_SCOPE_GLOBAL), "cannot flush HDF5 file \(name)")
         let size = H5Fget_file_image(id, nil, 0)
