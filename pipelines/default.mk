@@ -12,7 +12,7 @@ OUT ?= out
 .PHONY: all
 all: $(OUT)/data.info
 
-$(OUT)/data.h5: | $(OUT)
+$(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
 	$(BIN)/dl-data fashion-mnist -o $@
 
 $(OUT)/data.info: $(OUT)/data.h5
