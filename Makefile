@@ -30,7 +30,7 @@ build: deps
 
 test: deps
 	swift build -c release
-	swift test -c release --disable-swift-testing
+	swift test -c release --disable-swift-testing --disable-testable-imports
 
 bench: build
 	bench/run.sh

@@ -148,7 +148,7 @@ final class DLDataEndToEndTests: XCTestCase {
         assertFails(try sh("dl-data info t.txt"), status: 1, mentions: "t.txt is not an HDF5 file")
         assertFails(try sh("dl-data cat < t.txt > o.h5"), status: 1, mentions: "standard input is not an HDF5 file")
         assertFails(try sh("dl-data cat < /dev/null > o.h5"), status: 1, mentions: "standard input is empty")
-        assertFails(try sh("dl-data spirals | head -c 3000 | dl-data info"), status: 1, mentions: "truncated or damaged")
+        assertFails(try sh("dl-data spirals -q | head -c 3000 | dl-data info"), status: 1, mentions: "truncated or damaged")
         if Shell.haveH5py {
             try sh("python3 -c \"import h5py; h5py.File('plain.h5', 'w')['a'] = [1, 2]\"")
             assertFails(try sh("dl-data info plain.h5"), status: 1, mentions: "not a dl file")

@@ -10,7 +10,7 @@ public final class Progress {
     var last: Double
     let live: Bool
     let minInterval: Double
-    var done = 0
+    public private(set) var done = 0
 
     public init(_ label: String, total: Int, unit: String = "rows", minInterval: Double = 1.0) {
         self.label = label
