@@ -19,6 +19,8 @@ static inline hid_t dl_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t dl_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
 static inline hid_t dl_h5t_native_int64(void) { return H5T_NATIVE_INT64; }
 static inline hid_t dl_h5t_native_uint8(void) { return H5T_NATIVE_UINT8; }
+static inline hid_t dl_h5t_native_uint64(void) { return H5T_NATIVE_UINT64; }
+static inline hid_t dl_h5t_std_u64le(void) { return H5T_STD_U64LE; }
 static inline hid_t dl_h5t_c_s1(void) { return H5T_C_S1; }
 /* Little-endian file types, so files are the same bytes on every machine. */
 static inline hid_t dl_h5t_ieee_f32le(void) { return H5T_IEEE_F32LE; }

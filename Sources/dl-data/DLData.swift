@@ -47,18 +47,15 @@ struct FashionMNIST: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        var typeMax: Float?
         try produce(common, transforms, imageTypeMax: 255) {
             guard FileManager.default.fileExists(atPath: dir) else {
                 throw DLError.input("no Fashion-MNIST files in \(dir)",
                                     hint: "apt-get install dataset-fashion-mnist, or name the folder with --dir")
             }
-            var (data, t) = try readIDXFolder(dir: dir, source: "fashion-mnist")
-            typeMax = t
+            var data = try readIDXFolder(dir: dir, source: "fashion-mnist").data
             data.classNames = fashionMNISTClassNames
             return data
         }
-        _ = typeMax
     }
 }
 
@@ -109,6 +106,7 @@ struct IDX: ParsableCommand {
     }
 
     func run() throws {
+        try common.outputTarget.check()
         let train = try readIDXSplit(name: "train", images: trainImages, labels: trainLabels)
         var splits = [train.split]
         if let testImages, let testLabels {
@@ -126,14 +124,17 @@ struct IDX: ParsableCommand {
     }
 }
 
+/// 2^28 rows of 2-D points is 2 GB of float32: enough for any experiment here.
+let maxSyntheticRows = 1 << 28
+
 /// Sizes shared by the synthetic problems.
 struct SyntheticSize: ParsableArguments {
     @Option(help: "Training samples.") var rows = 5000
     @Option(help: "Test samples (drawn independently; 0 = no /test split).") var testRows = 0
 
     func validate() throws {
-        if rows < 1 { throw ValidationError("--rows must be at least 1") }
-        if testRows < 0 { throw ValidationError("--test-rows cannot be negative") }
+        if !(1...maxSyntheticRows).contains(rows) { throw ValidationError("--rows must lie in 1…\(maxSyntheticRows)") }
+        if !(0...maxSyntheticRows).contains(testRows) { throw ValidationError("--test-rows must lie in 0…\(maxSyntheticRows)") }
     }
 
     /// Train (stream 1) and, if asked, test (stream 2) from `make`.
@@ -167,8 +168,8 @@ struct Spirals: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if !(turns > 0) { throw ValidationError("--turns must be positive") }
-        if !(noise >= 0) { throw ValidationError("--noise cannot be negative") }
+        if !(turns > 0 && turns <= 1e6) { throw ValidationError("--turns must lie in (0, 1e6]") }
+        if !(noise >= 0 && noise.isFinite) { throw ValidationError("--noise must be a finite number ≥ 0") }
     }
 
     func run() throws {
@@ -195,7 +196,7 @@ struct Checkerboard: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if squares < 1 { throw ValidationError("--squares must be at least 1") }
+        if !(1...65536).contains(squares) { throw ValidationError("--squares must lie in 1…65536") }
     }
 
     func run() throws {
@@ -223,8 +224,8 @@ struct Sine: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if !(periods > 0) { throw ValidationError("--periods must be positive") }
-        if !(noise >= 0) { throw ValidationError("--noise cannot be negative") }
+        if !(periods > 0 && periods <= 1e6) { throw ValidationError("--periods must lie in (0, 1e6]") }
+        if !(noise >= 0 && noise.isFinite) { throw ValidationError("--noise must be a finite number ≥ 0") }
     }
 
     func run() throws {

@@ -115,7 +115,7 @@ final class DLDataEndToEndTests: XCTestCase {
     // MARK: bad input: one line, exit status, no partial output
 
     func testUsageMistakesExit2() throws {
-        assertFails(try sh("dl-data spirals --rows 0"), status: 2, mentions: "--rows must be at least 1")
+        assertFails(try sh("dl-data spirals --rows 0"), status: 2, mentions: "--rows must lie in 1…")
         assertFails(try sh("dl-data frobnicate"), status: 2, mentions: "frobnicate")
         assertFails(try sh("dl-data spirals --bogus"), status: 2, mentions: "--bogus")
         assertFails(try sh("dl-data cat --val-fraction 2 x.h5"), status: 2, mentions: "--val-fraction")
@@ -173,6 +173,69 @@ final class DLDataEndToEndTests: XCTestCase {
         assertFails(try sh("dl-data cat missing.h5 -o keep.h5"), status: 1, mentions: "missing.h5")
         XCTAssertEqual(try Data(contentsOf: URL(fileURLWithPath: dir + "/keep.h5")), before)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir).filter { !$0.hasPrefix(".std") }, ["keep.h5"])
+    }
+
+    /// Crafted inputs that once trapped, hung or were silently mangled.
+    func testHostileInputs() throws {
+        let hugeImages = idx(type: 8, shape: [0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: [])
+        FileManager.default.createFile(atPath: dir + "/huge", contents: hugeImages)
+        FileManager.default.createFile(atPath: dir + "/nolabels", contents: idx(type: 8, shape: [0], payload: []))
+        assertFails(try sh("dl-data idx --train-images huge --train-labels nolabels -o o.h5"), status: 1, mentions: "too large")
+        // int32 labels are decoded exactly, and absurd class counts refused.
+        FileManager.default.createFile(atPath: dir + "/img", contents: idx(type: 8, shape: [1, 2], payload: [1, 2]))
+        FileManager.default.createFile(atPath: dir + "/big", contents: idx(type: 0x0C, shape: [1], payload: [0x7F, 0xFF, 0xFF, 0xFF]))
+        assertFails(try sh("dl-data idx --train-images img --train-labels big -o o.h5"), status: 1, mentions: "label 2147483647")
+        FileManager.default.createFile(atPath: dir + "/f32", contents: idx(type: 0x0D, shape: [1], payload: [0, 0, 0, 0]))
+        assertFails(try sh("dl-data idx --train-images img --train-labels f32 -o o.h5"), status: 1, mentions: "not integer labels")
+        // Option extremes are usage errors, not traps or hangs.
+        assertFails(try sh("dl-data spirals --turns 1e22 -o o.h5"), status: 2, mentions: "--turns")
+        assertFails(try sh("dl-data sine --noise inf -o o.h5"), status: 2, mentions: "--noise")
+        assertFails(try sh("dl-data spirals --rows 4611686018427387904 -o o.h5"), status: 2, mentions: "--rows")
+        assertFails(try sh("dl-data checkerboard --squares 9223372036854775807 -o o.h5"), status: 2, mentions: "--squares")
+        assertFails(try sh("dl-data spirals --threads 99999999999 -o o.h5"), status: 2, mentions: "--threads")
+        assertFails(try sh("dl-data spirals | dl-data cat --splits test -o o.h5"), status: 2, mentions: "must keep train")
+        assertFails(try sh("dl-data spirals | dl-data cat --splits , -o o.h5"), status: 2, mentions: "unknown split")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
+        // Named pipes and /dev/stdin are read whole.
+        let fifo = try sh("dl-data spirals -q > s.h5 && dl-data info <(cat s.h5) && cat s.h5 | dl-data info /dev/stdin")
+        XCTAssertEqual(fifo.status, 0, fifo.stderr)
+        XCTAssertTrue(fifo.out.contains("/train/X  [5000, 2] float32"), fifo.out)
+        guard Shell.haveH5py else { return }
+        let crafted = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            def base(name):
+                f = h5py.File(name, "w"); f.attrs["dl_kind"] = "data"; return f
+            f = base("widths.h5")
+            f["train/X"] = np.zeros((3, 2), np.float32); f["train/y"] = np.zeros(3, np.int32)
+            f["test/X"] = np.zeros((3, 5), np.float32); f["test/y"] = np.zeros(3, np.int32); f.close()
+            f = base("labels.h5")
+            f["train/X"] = np.zeros((2, 2), np.float32); f["train/y"] = np.array([0, 2**40], np.uint64); f.close()
+            f = base("shape.h5")
+            f["train/X"] = np.zeros((2, 2), np.float32); f["train/y"] = np.zeros(2, np.int32)
+            f["train"].attrs["sample_shape"] = np.array([2**40, 2**40], np.int64); f.close()
+            f = base("classes.h5")
+            f["train/X"] = np.zeros((2, 2), np.float32); f["train/y"] = np.array([0, 2**62], np.int64)
+            f["train"].attrs["n_classes"] = 10**15; f.close()
+            f = base("chunked.h5")
+            f.create_dataset("train/X", shape=(2**40, 2**40), dtype=np.float32, chunks=(1, 1)); f.close()
+            PY
+            """)
+        XCTAssertEqual(crafted.status, 0, crafted.stderr)
+        assertFails(try sh("dl-data cat --standardize widths.h5 -o o.h5"), status: 1, mentions: "columns but")
+        assertFails(try sh("dl-data cat --shuffle labels.h5 -o o.h5"), status: 1, mentions: "label 1099511627776")
+        assertFails(try sh("dl-data cat --shuffle shape.h5 -o o.h5"), status: 1, mentions: "sample_shape")
+        assertFails(try sh("dl-data cat --shuffle classes.h5 -o o.h5"), status: 1, mentions: "label 4611686018427387904")
+        assertFails(try sh("dl-data cat --shuffle chunked.h5 -o o.h5"), status: 1, mentions: "too large")
+        let info = try sh("dl-data info classes.h5")
+        XCTAssertEqual(info.status, 0, info.stderr)
+        XCTAssertTrue(info.out.contains("4611686018427387904: 1"), info.out)
+        XCTAssertTrue(info.out.contains("label values lie outside"), info.out)
+        XCTAssertLessThan(info.stdout.count, 2000)
+        // info lists the huge dataset's shape without reading it.
+        let big = try sh("dl-data info chunked.h5")
+        XCTAssertEqual(big.status, 0, big.stderr)
+        XCTAssertTrue(big.out.contains("/train/X  [1099511627776, 1099511627776] float32"), big.out)
     }
 
     func testReaderExitingEarlyEndsQuietly() throws {

@@ -21,8 +21,8 @@ public struct CommonOptions: ParsableArguments {
     public init() {}
 
     public mutating func validate() throws {
-        if let threads, threads < 1 {
-            throw ValidationError("--threads must be at least 1")
+        if let threads, !(1...1024).contains(threads) {
+            throw ValidationError("--threads must lie in 1…1024")
         }
     }
 

@@ -27,13 +27,18 @@ public struct TransformOptions: ParsableArguments {
     public mutating func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let f = valFraction, !(f > 0 && f < 1) { throw ValidationError("--val-fraction must lie strictly between 0 and 1") }
-        if let bad = splitList?.first(where: { !splitNames.contains($0) }) {
-            throw ValidationError("--splits: unknown split '\(bad)' (choose from \(splitNames.joined(separator: ", ")))")
+        if let list = splitList {
+            if let bad = list.first(where: { !splitNames.contains($0) }) {
+                throw ValidationError("--splits: unknown split '\(bad)' (choose from \(splitNames.joined(separator: ", ")))")
+            }
+            if !list.contains("train") {
+                throw ValidationError("--splits must keep train (every data file has a /train split)")
+            }
         }
     }
 
     var splitList: [String]? {
-        splits.map { $0.split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) } }
+        splits.map { $0.split(separator: ",", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) } }
     }
 
     /// The settings, given whether the data is images of a type with maximum `typeMax`.

@@ -50,27 +50,32 @@ public struct IDXArray {
         return out
     }
 
-    /// The values as class labels; fails on non-integer types or negative values.
+    /// The values as class labels, decoded as integers; fails on non-integer
+    /// types and on negative labels.
     public func labels(_ name: String) throws -> [Int32] {
-        let v = floats()
-        guard [.uint8, .int8, .int16, .int32].contains(type) else {
-            throw DLError.input("\(name) holds \(type) values, not integer labels")
+        var out = [Int32](repeating: 0, count: count)
+        try payload.withUnsafeBytes { raw in
+            for i in 0..<count {
+                let v: Int32
+                switch type {
+                case .uint8: v = Int32(raw[i])
+                case .int8: v = Int32(Int8(bitPattern: raw[i]))
+                case .int16: v = Int32(Int16(bitPattern: raw.loadUnaligned(fromByteOffset: 2 * i, as: UInt16.self).bigEndian))
+                case .int32: v = Int32(bitPattern: raw.loadUnaligned(fromByteOffset: 4 * i, as: UInt32.self).bigEndian)
+                case .float32, .float64:
+                    throw DLError.input("\(name) holds \(type) values, not integer labels",
+                                        hint: "did you swap the images and labels files?")
+                }
+                if v < 0 { throw DLError.input("\(name) holds a negative label (\(v))") }
+                out[i] = v
+            }
         }
-        if let bad = v.first(where: { $0 < 0 }) {
-            throw DLError.input("\(name) holds a negative label (\(Int(bad)))")
-        }
-        return v.map { Int32($0) }
+        return out
     }
 
-    /// Largest value of the element type (the scale for images).
-    public var typeMax: Float? {
-        switch type {
-        case .uint8: return 255
-        case .int8: return 127
-        case .int16: return 32767
-        default: return nil
-        }
-    }
+    /// Largest value of an unsigned byte image (the scale for images); other
+    /// types scale by the data's own range.
+    public var typeMax: Float? { type == .uint8 ? 255 : nil }
 }
 
 /// Reads an IDX file, gzip-compressed or raw (zlib reads both).
@@ -137,12 +142,11 @@ public func parseIDX(_ bytes: [UInt8], name: String) throws -> IDXArray {
         let o = 4 + 4 * r
         shape.append(Int(bytes[o]) << 24 | Int(bytes[o + 1]) << 16 | Int(bytes[o + 2]) << 8 | Int(bytes[o + 3]))
     }
-    let (count, overflow) = shape.reduce((1, false)) { acc, d in
-        let (p, o) = acc.0.multipliedReportingOverflow(by: d)
-        return (p, acc.1 || o)
+    guard let count = checkedElementCount(shape) else {
+        throw DLError.input("\(name): IDX dimensions \(shape) are too large", hint: hint)
     }
     let expected = count.multipliedReportingOverflow(by: type.size)
-    guard !overflow, !expected.overflow else { throw DLError.input("\(name): IDX dimensions \(shape) are too large") }
+    guard !expected.overflow else { throw DLError.input("\(name): IDX dimensions \(shape) are too large", hint: hint) }
     let have = bytes.count - header
     guard have == expected.partialValue else {
         let what = have < expected.partialValue ? "truncated" : "longer than its header says"
@@ -164,12 +168,19 @@ public func readIDXSplit(name: String, images: String, labels: String) throws ->
         throw DLError.input("\(images) has \(img.shape[0]) images but \(labels) has \(lab.shape[0]) labels",
                             hint: "the two files must belong to the same split")
     }
+    guard img.shape.count >= 2 else {
+        throw DLError.input("\(images) is not an images file: shape \(img.shape), expected [n, …]",
+                            hint: "did you swap the images and labels files?")
+    }
     let m = img.shape[0]
     let sampleShape = Array(img.shape.dropFirst())
     let d = sampleShape.reduce(1, *)
     let X = try Matrix(shape: [m, d], storage: img.floats())
     let y = try lab.labels(labels)
     let classes = Int(y.max() ?? -1) + 1
+    guard classes <= maxClasses else {
+        throw DLError.input("\(labels) has label \(classes - 1): more than \(maxClasses) classes", hint: "is it really a labels file?")
+    }
     return (Split(name: name, X: X, y: y, classes: classes, sampleShape: sampleShape.isEmpty ? [1] : sampleShape),
             img.typeMax)
 }

@@ -73,7 +73,8 @@ public func sinDeterministic(_ x: Double) -> Double {
     var term = r
     var sum = r
     var n = 1.0
-    while abs(term) > 1e-18 {
+    // 30 terms reach 1e-18 on [-π/2, π/2]; the cap also stops a non-finite input.
+    for _ in 0..<30 where abs(term) > 1e-18 {
         term *= -r2 / ((n + 1) * (n + 2))
         sum += term
         n += 2

@@ -24,8 +24,8 @@ public func applyTransforms(_ data: DataFile, _ t: TransformSettings, seed: UInt
     var out = data
     if let keep = t.splits {
         out.splits = out.splits.filter { keep.contains($0.name) }
-        guard !out.splits.isEmpty else {
-            throw DLError.input("--splits \(keep.joined(separator: ",")) keeps nothing: the data has \(data.splits.map(\.name).joined(separator: ", "))")
+        guard out.train != nil else {
+            throw DLError.input("--splits \(keep.joined(separator: ",")) keeps no /train: the data has \(data.splits.map(\.name).joined(separator: ", "))")
         }
     }
     // Each split gets its own stream, so adding a split does not change the others.

@@ -6,7 +6,17 @@ import Foundation
 /// Opens a dl tool's input: a path, or "-" for standard input (read whole, then
 /// opened as an in-memory file image).
 public func openInput(_ path: String) throws -> H5File {
-    if path != "-" { return try H5File.open(path: path) }
+    if path != "-" {
+        var st = stat()
+        // Named pipes and devices (<(cmd), /dev/stdin) cannot be seeked: read them whole.
+        if stat(path, &st) == 0, (st.st_mode & S_IFMT) == S_IFIFO || (st.st_mode & S_IFMT) == S_IFCHR {
+            let fd = open(path, O_RDONLY)
+            guard fd >= 0 else { throw DLError.input("cannot open \(path): \(errnoText())") }
+            defer { close(fd) }
+            return try H5File.open(image: try readAll(fd: fd, name: path), name: path)
+        }
+        return try H5File.open(path: path)
+    }
     if isatty(0) == 1 {
         throw DLError.usage("no input: standard input is a terminal", hint: "pipe a dl file in, or name one as an argument")
     }

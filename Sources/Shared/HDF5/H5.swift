@@ -49,6 +49,10 @@ extension Int64: H5Scalar {
     public static var h5Memory: hid_t { dl_h5t_native_int64() }
     public static var h5File: hid_t { dl_h5t_std_i64le() }
 }
+extension UInt64: H5Scalar {
+    public static var h5Memory: hid_t { dl_h5t_native_uint64() }
+    public static var h5File: hid_t { dl_h5t_std_u64le() }
+}
 extension UInt8: H5Scalar {
     public static var h5Memory: hid_t { dl_h5t_native_uint8() }
     public static var h5File: hid_t { dl_h5t_std_u8le() }
@@ -99,7 +103,7 @@ public enum H5AttributeValue: Equatable {
 public struct H5DatasetInfo: Equatable {
     public let shape: [Int]
     public let dtype: String
-    public var count: Int { shape.reduce(1, *) }
+    public var count: Int { checkedElementCount(shape) ?? Int.max }
     public init(shape: [Int], dtype: String) {
         self.shape = shape
         self.dtype = dtype
@@ -210,11 +214,10 @@ public final class H5File {
         // While open for writing, the superblock says so in its consistency flags;
         // clear them in the written image, as H5Fget_file_image does in its copy.
         var head = [UInt8](UnsafeRawBufferPointer(start: mem, count: 64))
-        switch head[8] {  // superblock version, after the 8-byte signature
-        case 0, 1: head.replaceSubrange(20..<24, with: [0, 0, 0, 0])
-        case 2, 3: head[11] = 0
-        default: return try imageBytes().withBytes { try body([$0]) }
-        }
+        // Versions 0 and 1 (what this library writes) keep them at bytes 20–23 and
+        // have no checksum; later versions are checksummed, so let HDF5 copy those.
+        guard head[8] <= 1 else { return try imageBytes().withBytes { try body([$0]) } }
+        head.replaceSubrange(20..<24, with: [0, 0, 0, 0])
         return try withExtendedLifetime(self) {
             try head.withUnsafeBytes { h in
                 try body([h, UnsafeRawBufferPointer(start: mem + 64, count: size - 64)])
@@ -367,8 +370,7 @@ public final class H5Group {
 
     /// Writes a dataset of the given shape (contiguous layout, little-endian file type).
     public func write<T: H5Scalar>(_ name: String, shape: [Int], values: UnsafeBufferPointer<T>) throws {
-        let count = shape.reduce(1, *)
-        guard count == values.count else {
+        guard checkedElementCount(shape) == values.count else {
             throw DLError.input("dataset \(childPath(name)): shape \(shape) does not hold \(values.count) values")
         }
         var dims = shape.map { hsize_t($0) }
@@ -380,7 +382,7 @@ public final class H5Group {
         let ds = try h5id(H5Dcreate2(id, name, T.h5File, space, dl_h5p_default(), dcpl, dl_h5p_default()),
                           "cannot create dataset \(childPath(name)) in \(file.name)")
         defer { H5Dclose(ds) }
-        if count > 0 {
+        if values.count > 0 {
             try h5check(H5Dwrite(ds, T.h5Memory, dl_h5s_all(), dl_h5s_all(), dl_h5p_default(), values.baseAddress),
                         "cannot write dataset \(childPath(name)) in \(file.name)", hint: "is the disk full?")
         }
@@ -418,7 +420,9 @@ public final class H5Group {
             throw DLError.input("dataset \(childPath(name)) in \(file.name) is not numeric (\(dtypeName(type)))")
         }
         let shape = try spaceShape(space, childPath(name))
-        let count = shape.reduce(1, *)
+        guard let count = checkedElementCount(shape, limit: 1 << 36) else {
+            throw DLError.input("dataset \(childPath(name)) in \(file.name) is too large to read (shape \(shape))")
+        }
         var values = [T](repeating: 0, count: count)
         if count > 0 {
             try values.withUnsafeMutableBufferPointer { buf in
@@ -448,6 +452,7 @@ public final class H5Group {
         guard rank >= 0 else { throw DLError.input("cannot read the shape of \(what)") }
         var dims = [hsize_t](repeating: 0, count: Int(rank))
         if rank > 0 { H5Sget_simple_extent_dims(space, &dims, nil) }
+        guard dims.allSatisfy({ $0 <= hsize_t(Int.max) }) else { throw DLError.input("the shape of \(what) is too large") }
         return dims.map { Int($0) }
     }
 

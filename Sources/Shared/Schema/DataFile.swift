@@ -75,7 +75,7 @@ public struct Split: Equatable {
         if let index, index.count != rows {
             throw DLError.input("\(at)/index has \(index.count) entries for \(rows) rows of X")
         }
-        guard sampleShape.reduce(1, *) == features else {
+        guard checkedElementCount(sampleShape) == features else {
             throw DLError.input("\(at): sample_shape \(sampleShape) does not match \(features) features per row")
         }
     }
@@ -122,6 +122,30 @@ public func checkDLFile(_ file: H5File, kinds: [String]? = nil) throws -> String
     return kind
 }
 
+/// The most classes a data file may declare.
+public let maxClasses = 1 << 20
+
+/// Reads /SPLIT/y whatever its integer type, rejecting labels outside 0…2³¹−1
+/// (HDF5 would clamp them silently when converting to int32).
+func readLabels(_ g: H5Group, file: String, split: String) throws -> [Int32] {
+    let info = try g.datasetInfo("y")
+    guard info.dtype.hasPrefix("int") || info.dtype.hasPrefix("uint") else {
+        throw DLError.input("\(file): /\(split)/y holds \(info.dtype) values, not integer class labels")
+    }
+    if info.dtype == "uint64" {
+        let v = try g.read("y", as: UInt64.self).values
+        if let bad = v.first(where: { $0 > UInt64(Int32.max) }) {
+            throw DLError.input("\(file): /\(split)/y has label \(bad), too large for a class index")
+        }
+        return v.map { Int32($0) }
+    }
+    let v = try g.read("y", as: Int64.self).values
+    if let bad = v.first(where: { $0 < 0 || $0 > Int64(Int32.max) }) {
+        throw DLError.input("\(file): /\(split)/y has label \(bad); labels are class indices 0, 1, …")
+    }
+    return v.map { Int32($0) }
+}
+
 /// Reads the history attribute (empty when absent).
 public func readHistory(_ file: H5File) throws -> [String] {
     try file.root.attribute("dl_history")?.stringArray ?? []
@@ -140,11 +164,14 @@ public func readDataFile(_ file: H5File) throws -> DataFile {
         var X = try g.readTensor("X", as: Float.self)
         if X.rank == 1 { X = try X.reshaped([X.count, 1]) }
         if X.rank > 2 { X = try X.reshaped([X.rows, X.cols]) }
-        let y = g.kind(of: "y") == .dataset ? try g.read("y", as: Int32.self).values : nil
+        let y = g.kind(of: "y") == .dataset ? try readLabels(g, file: file.name, split: name) : nil
         var Y = g.kind(of: "Y") == .dataset ? try g.readTensor("Y", as: Float.self) : nil
         if let y1 = Y, y1.rank == 1 { Y = try y1.reshaped([y1.count, 1]) }
         let index = g.kind(of: "index") == .dataset ? try g.read("index", as: Int64.self).values : nil
         var classes = try g.attribute("n_classes")?.integer.map { Int($0) }
+        if let c = classes, !(1...maxClasses).contains(c) {
+            throw DLError.input("\(file.name): /\(name) has n_classes = \(c), outside 1…\(maxClasses)")
+        }
         if classes == nil, let y { classes = Int(y.max() ?? -1) + 1 }
         let shape = try g.attribute("sample_shape")?.integerArray?.map { Int($0) }
         let split = Split(name: name, X: X, y: y, Y: Y, index: index, classes: classes, sampleShape: shape)
@@ -154,6 +181,16 @@ public func readDataFile(_ file: H5File) throws -> DataFile {
     guard !splits.isEmpty else {
         throw DLError.input("\(file.name) holds no data splits (/train, /val or /test)",
                             hint: "make data files with dl-data")
+    }
+    // Every split holds the same kind of sample.
+    let first = splits[0]
+    for s in splits.dropFirst() {
+        guard s.features == first.features else {
+            throw DLError.input("\(file.name): /\(s.name)/X has \(s.features) columns but /\(first.name)/X has \(first.features)")
+        }
+        guard (s.Y?.cols) == (first.Y?.cols), (s.y == nil) == (first.y == nil) else {
+            throw DLError.input("\(file.name): /\(s.name) and /\(first.name) hold different kinds of targets")
+        }
     }
     return DataFile(splits: splits, history: try readHistory(file),
                     source: try root.attribute("source")?.string,

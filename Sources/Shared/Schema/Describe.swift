@@ -60,15 +60,19 @@ private func datasetSummary(_ g: H5Group, _ name: String, _ info: H5DatasetInfo,
     guard info.count > 0 else { return "" }
     if name == "y", info.dtype.hasPrefix("int") || info.dtype.hasPrefix("uint") {
         let labels = try g.read(name, as: Int64.self).values
-        let classes = Int(try g.attribute("n_classes")?.integer ?? (labels.max() ?? -1) + 1)
-        var counts = [Int](repeating: 0, count: max(classes, 0))
-        for l in labels where l >= 0 && Int(l) < classes { counts[Int(l)] += 1 }
-        var out = "  \(classes) classes"
-        let lines = counts.enumerated().map { i, c -> String in
-            let label = classNames.flatMap { i < $0.count ? " \($0[i])" : nil } ?? ""
-            return "\(i)\(label): \(c)"
+        // Count what is there (sparse), so no label value can size an allocation.
+        var counts: [Int64: Int] = [:]
+        for l in labels { counts[l, default: 0] += 1 }
+        let declared = try g.attribute("n_classes")?.integer
+        var out = declared.map { "  \($0) classes" } ?? "  \(counts.count) distinct labels"
+        let outside = counts.keys.filter { l in l < 0 || declared.map { l >= $0 } ?? false }
+        let keys = counts.keys.sorted()
+        let shown = keys.prefix(50).map { l -> String in
+            let label = classNames.flatMap { l >= 0 && l < Int64($0.count) ? " \($0[Int(l)])" : nil } ?? ""
+            return "\(l)\(label): \(counts[l]!)"
         }
-        out += "\n\(pad)    counts  " + lines.joined(separator: ", ")
+        out += "\n\(pad)    counts  " + shown.joined(separator: ", ") + (keys.count > 50 ? ", … (\(keys.count - 50) more)" : "")
+        if !outside.isEmpty { out += "\n\(pad)    \(outside.count) label values lie outside 0..<n_classes" }
         return out
     }
     if info.dtype.hasPrefix("float") && info.count <= 1 << 28 {

@@ -20,8 +20,12 @@ public func gemm<T: LinalgScalar>(_ c: inout Tensor<T>, _ a: Tensor<T>, _ b: Ten
     }
     if m == 0 || n == 0 { return }
     if ka == 0 {
-        try scale(&c, beta)
+        // BLAS semantics: beta = 0 overwrites C (even NaN) rather than scaling it.
+        if beta == 0 { c.storage.withUnsafeMutableBufferPointer { $0.update(repeating: 0) } } else { try scale(&c, beta) }
         return
+    }
+    guard [m, n, ka, a.shape[1], b.shape[1]].allSatisfy({ $0 <= Int(Int32.max) }) else {
+        throw DLError.input("gemm dimensions exceed BLAS's 32-bit limit: [\(m), \(ka)] · [\(kb), \(n)]")
     }
     a.storage.withUnsafeBufferPointer { pa in
         b.storage.withUnsafeBufferPointer { pb in

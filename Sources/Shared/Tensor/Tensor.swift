@@ -1,3 +1,24 @@
+/// The number of elements of a shape, or nil when it overflows or passes
+/// `limit` (2^40 elements by default: 4 TB of float32, more than any machine here).
+public func checkedElementCount(_ shape: [Int], limit: Int = 1 << 40) -> Int? {
+    var n = 1
+    for d in shape {
+        guard d >= 0 else { return nil }
+        let (p, o) = n.multipliedReportingOverflow(by: d)
+        if o { return nil }
+        n = p
+    }
+    // A zero dimension makes the product 0 whatever the others are, but the others
+    // must still be sane sizes.
+    var nonzero = 1
+    for d in shape where d > 0 {
+        let (p, o) = nonzero.multipliedReportingOverflow(by: d)
+        if o || p > limit { return nil }
+        nonzero = p
+    }
+    return n <= limit ? n : nil
+}
+
 /// A dense row-major tensor of Float or Double. Shapes are checked by the
 /// operations that combine tensors; element storage is one contiguous array.
 ///
@@ -7,10 +28,9 @@ public struct Tensor<Scalar: LinalgScalar>: Equatable {
     public var storage: [Scalar]
 
     public init(shape: [Int], storage: [Scalar]) throws {
-        guard shape.allSatisfy({ $0 >= 0 }) else {
-            throw DLError.input("negative dimension in shape \(shape)")
+        guard let count = checkedElementCount(shape) else {
+            throw DLError.input("invalid or too large shape \(shape)")
         }
-        let count = shape.reduce(1, *)
         guard count == storage.count else {
             throw DLError.input("shape \(shape) holds \(count) values but \(storage.count) were given")
         }
