@@ -10,6 +10,7 @@ let package = Package(
     platforms: [.macOS(.v13)],
     products: [
         .executable(name: "dl-data", targets: ["dl-data"]),
+        .executable(name: "dl-fit", targets: ["dl-fit"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     dependencies: [
@@ -30,6 +31,7 @@ let package = Package(
             swiftSettings: optimize
         ),
         .executableTarget(name: "dl-data", dependencies: ["Shared"], swiftSettings: optimize),
+        .executableTarget(name: "dl-fit", dependencies: ["Shared"], swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
     ],

@@ -1,0 +1,43 @@
+import Foundation
+
+// Hidden activations σ (Th. 2): Z = σ(A). Each derivative is computed from the
+// output Z alone, so backward needs no copy of A.
+
+public enum Activation: String, CaseIterable, Sendable {
+    case relu, tanh, sigmoid, celu, linear
+
+    /// z[0..<n] = σ(z) in place.
+    public func forward(_ z: UnsafeMutablePointer<Float>, _ n: Int) {
+        switch self {
+        // Branch-free, so the loop vectorizes.
+        case .relu: for i in 0..<n { z[i] = max(z[i], 0) }
+        case .tanh: for i in 0..<n { z[i] = Foundation.tanh(z[i]) }
+        case .sigmoid: for i in 0..<n { z[i] = logistic(z[i]) }
+        case .celu: for i in 0..<n where z[i] < 0 { z[i] = expm1(z[i]) }  // CELU, α = 1
+        case .linear: break
+        }
+    }
+
+    /// d[i] *= σ'(a_i), where σ'(a) is written in terms of z = σ(a).
+    public func backward(_ d: UnsafeMutablePointer<Float>, _ z: UnsafePointer<Float>, _ n: Int) {
+        switch self {
+        case .relu: for i in 0..<n { d[i] = z[i] > 0 ? d[i] : 0 }
+        case .tanh: for i in 0..<n { d[i] *= 1 - z[i] * z[i] }
+        case .sigmoid: for i in 0..<n { d[i] *= z[i] * (1 - z[i]) }
+        case .celu: for i in 0..<n where z[i] < 0 { d[i] *= z[i] + 1 }  // e^a = z + 1
+        case .linear: break
+        }
+    }
+
+    /// He initialization for rectifiers, Glorot for the rest.
+    public var defaultInit: Initialization { self == .relu || self == .celu ? .he : .glorot }
+}
+
+@inline(__always) func logistic(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }
+
+public enum Initialization: String, CaseIterable, Sendable {
+    /// W ~ N(0, 2 / d_in) (He et al. 2015).
+    case he
+    /// W ~ U(±√(6 / (d_in + d_out))) (Glorot & Bengio 2010).
+    case glorot
+}
