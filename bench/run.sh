@@ -1,6 +1,12 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, side by side with its peer (see BENCHMARKS.md).
+# Needs PyPI's h5py, numpy and torch for the peers (installed here if missing).
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import h5py, numpy' 2>/dev/null || python3 -m pip install -q h5py numpy
-python3 bench/pipe.py "$@"
+python3 -c 'import torch' 2>/dev/null || python3 -m pip install -q torch
+mkdir -p bench/results
+python3 bench/pipe.py
+python3 bench/fit.py
+python3 bench/heads.py | tee bench/results/heads.md
+bench/checkerboard.sh | tee bench/results/checkerboard.md

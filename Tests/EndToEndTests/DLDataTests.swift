@@ -45,9 +45,7 @@ final class DLDataEndToEndTests: XCTestCase {
         XCTAssertTrue(r.out.contains("2. dl-data cat"), r.out)
         // The h5py snippet of docs/FORMAT.md reads it.
         if Shell.haveH5py {
-            let doc = try String(contentsOfFile: Shell.repoRoot + "/docs/FORMAT.md", encoding: .utf8)
-            let code = doc.components(separatedBy: "```python\n")[1].components(separatedBy: "```")[0]
-            try code.replacingOccurrences(of: "out/data.h5", with: "x.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+            try Shell.formatSnippet(reading: "out/data.h5", as: "x.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
             let py = try sh("python3 read.py")
             XCTAssertEqual(py.status, 0, py.stderr)
             XCTAssertTrue(py.out.contains("train (60000, 784) float32 (28, 28) classes: 10 counts: [6000, 6000, 6000"), py.out)

@@ -39,6 +39,13 @@ final class DLFitEndToEndTests: XCTestCase {
         XCTAssertTrue(r.out.contains("/model/layers/3/W  [16, 2] float32"), r.out)
         XCTAssertTrue(r.out.contains("/model/log/test_accuracy  [3] float64"), r.out)
         XCTAssertTrue(r.out.contains("lr=0.02"), r.out)
+        // The model snippet of docs/FORMAT.md reads it.
+        if Shell.haveH5py {
+            try Shell.formatSnippet(reading: "out/model.h5", as: "a.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+            let py = try sh("python3 read.py")
+            XCTAssertEqual(py.status, 0, py.stderr)
+            XCTAssertTrue(py.out.hasPrefix("2-16-16-2 softmax test accuracy per epoch: ["), py.out)
+        }
     }
 
     func testEveryHeadAndRegressionAndSnapshots() throws {

@@ -55,6 +55,16 @@ struct Shell {
         (try? run("command -v \(command)", in: NSTemporaryDirectory()).status) == 0
     }
 
+    /// The Python snippet of docs/FORMAT.md that reads `file`, made to read `replacement`.
+    static func formatSnippet(reading file: String, as replacement: String) throws -> String {
+        let doc = try String(contentsOfFile: repoRoot + "/docs/FORMAT.md", encoding: .utf8)
+        let blocks = doc.components(separatedBy: "```python\n").dropFirst().map { $0.components(separatedBy: "```")[0] }
+        guard let code = blocks.first(where: { $0.contains(file) }) else {
+            throw NSError(domain: "test", code: 1, userInfo: [NSLocalizedDescriptionKey: "no snippet reads \(file)"])
+        }
+        return code.replacingOccurrences(of: file, with: replacement)
+    }
+
     static var haveH5py: Bool {
         (try? run("python3 -c 'import h5py'", in: NSTemporaryDirectory()).status) == 0
     }
