@@ -11,6 +11,7 @@ let package = Package(
     products: [
         .executable(name: "dl-data", targets: ["dl-data"]),
         .executable(name: "dl-fit", targets: ["dl-fit"]),
+        .executable(name: "dl-kfilter", targets: ["dl-kfilter"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     dependencies: [
@@ -32,6 +33,7 @@ let package = Package(
         ),
         .executableTarget(name: "dl-data", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-fit", dependencies: ["Shared"], swiftSettings: optimize),
+        .executableTarget(name: "dl-kfilter", dependencies: ["Shared"], swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
     ],

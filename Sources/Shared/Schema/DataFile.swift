@@ -10,6 +10,7 @@ import Foundation
 //     y   int32   [m]      class index in 0..<n_classes        (classification)
 //     Y   float32 [m, k]   targets                              (regression)
 //     index int64 [m]      original row of each sample (optional; written by filters)
+//     keep  uint8 [m]      1 = kept by a filter run with --mask-only (optional)
 
 public let dlFormatVersion = 1
 public let dlVersion = "0.1.0"
@@ -24,8 +25,11 @@ public struct Split: Equatable {
     public var y: [Int32]?               // [m] class labels
     public var Y: Matrix?                // [m, k] regression targets
     public var index: [Int64]?           // [m] original row numbers
+    public var keep: [UInt8]?            // [m] filter keep-mask
     public var classes: Int?             // number of classes (labels lie in 0..<classes)
     public var sampleShape: [Int]        // e.g. [28, 28]; product == d
+    /// Other attributes of the split group (e.g. what a filter did), kept as they are.
+    public var attributes: [String: H5AttributeValue] = [:]
 
     public init(name: String, X: Matrix, y: [Int32]? = nil, Y: Matrix? = nil, index: [Int64]? = nil,
                 classes: Int? = nil, sampleShape: [Int]? = nil) {
@@ -56,6 +60,7 @@ public struct Split: Equatable {
         s.y = y.map { labels in rows.map { labels[$0] } }
         s.Y = Y.map { $0.gatherRows(rows) }
         s.index = index.map { idx in rows.map { idx[$0] } }
+        s.keep = keep.map { k in rows.map { k[$0] } }
         return s
     }
 
@@ -74,6 +79,9 @@ public struct Split: Equatable {
         }
         if let index, index.count != rows {
             throw DLError.input("\(at)/index has \(index.count) entries for \(rows) rows of X")
+        }
+        if let keep, keep.count != rows {
+            throw DLError.input("\(at)/keep has \(keep.count) entries for \(rows) rows of X")
         }
         guard checkedElementCount(sampleShape) == features else {
             throw DLError.input("\(at): sample_shape \(sampleShape) does not match \(features) features per row")
@@ -174,7 +182,11 @@ public func readDataFile(_ file: H5File) throws -> DataFile {
         }
         if classes == nil, let y { classes = Int(y.max() ?? -1) + 1 }
         let shape = try g.attribute("sample_shape")?.integerArray?.map { Int($0) }
-        let split = Split(name: name, X: X, y: y, Y: Y, index: index, classes: classes, sampleShape: shape)
+        var split = Split(name: name, X: X, y: y, Y: Y, index: index, classes: classes, sampleShape: shape)
+        split.keep = g.kind(of: "keep") == .dataset ? try g.read("keep", as: UInt8.self).values : nil
+        for a in try g.attributeNames() where a != "n_classes" && a != "sample_shape" {
+            split.attributes[a] = try g.attribute(a)
+        }
         try split.validate(in: file.name)
         splits.append(split)
     }
@@ -212,6 +224,8 @@ public func writeDataFile(_ data: DataFile, to file: H5File, command: String) th
         if let y = split.y { try g.write("y", shape: [y.count], values: y) }
         if let Y = split.Y { try g.write("Y", Y) }
         if let index = split.index { try g.write("index", shape: [index.count], values: index) }
+        if let keep = split.keep { try g.write("keep", shape: [keep.count], values: keep) }
+        for (k, v) in split.attributes.sorted(by: { $0.key < $1.key }) { try g.setAttribute(k, v) }
         if let classes = split.classes { try g.setAttribute("n_classes", classes) }
         try g.setAttribute("sample_shape", split.sampleShape)
     }

@@ -1,0 +1,42 @@
+// dl-kfilter's library call: k-filter /train of a data file (other splits untouched).
+
+/// Filters /train; returns the new data and the kept fraction.
+public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, maskOnly: Bool) throws -> (DataFile, Double) {
+    guard let train = data.train else { throw DLError.input("\(file) has no /train split") }
+    guard let labels = train.y else {
+        throw DLError.input("\(file): /train has no class labels y", hint: "k-filtering needs labelled (classification) data")
+    }
+    if let bad = firstNonFinite(train.X) {
+        throw DLError.input("\(file): /train/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
+    }
+    let m = train.rows
+    var counts = [Int: Int]()
+    for l in labels { counts[Int(l), default: 0] += 1 }
+    let singles = counts.filter { $0.value == 1 }.keys.sorted()
+    if !singles.isEmpty {
+        Log.warning("class\(singles.count > 1 ? "es" : "") \(singles.map(String.init).joined(separator: ", ")) of /train \(singles.count > 1 ? "have" : "has") a single sample, which no k-neighbourhood can make redundant: kept")
+    }
+    let progress = Progress("kNN k=\(settings.k)", total: m, unit: "rows")
+    let keep = try kFilterKeepMask(X: train.X, labels: labels, settings: settings, progress: progress)
+    let kept = (0..<m).filter { keep[$0] }
+    let fraction = m > 0 ? Double(kept.count) / Double(m) : 1
+    var out = data
+    var split: Split
+    if maskOnly {
+        split = train
+        split.keep = keep.map { $0 ? 1 : 0 }
+    } else {
+        var withIndex = train
+        // Composes with an earlier filter's indices, so rows always point at the original data.
+        if withIndex.index == nil { withIndex.index = (0..<m).map { Int64($0) } }
+        split = withIndex.selecting(kept)
+    }
+    split.attributes["kfilter_k"] = .integer(Int64(settings.k))
+    split.attributes["kfilter_batch"] = .integer(Int64(settings.batch ?? m))
+    split.attributes["kfilter_shuffle"] = .integer(settings.shuffle ? 1 : 0)
+    if let f = settings.maxFraction { split.attributes["kfilter_max_fraction"] = .float(f) }
+    split.attributes["kept_fraction"] = .float(fraction)
+    split.attributes["k_redundancy"] = .float(1 - fraction)
+    out["train"] = split
+    return (out, fraction)
+}

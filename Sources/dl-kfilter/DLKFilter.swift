@@ -1,0 +1,72 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+@main
+struct DLKFilter: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dl-kfilter",
+        abstract: "k-filtering (Th. 5.4): drop training samples whose k nearest neighbours all share their class.",
+        usage: "dl-kfilter -k K [--batch N] [OPTIONS] [DATA]",
+        discussion: """
+            Exact kNN (Euclidean, the sample itself excluded, ties to the lower index)
+            by blocked GEMM. Filters /train; other splits are copied untouched. The
+            kept rows carry their original row numbers in /train/index, and /train's
+            attributes record k, the batch size and the kept fraction (k-redundancy =
+            1 − kept fraction). Works on any data file, features included.
+            e.g.:
+              dl-data fashion-mnist | dl-kfilter -k 10 --batch 6148 > filtered.h5
+              dl-kfilter -k 20 data.h5 --mask-only -o masked.h5
+              dl-data checkerboard | dl-kfilter -k 5 | dl-data info
+            """,
+        version: dlVersion
+    )
+
+    @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
+    var input = "-"
+    @Option(name: .customShort("k"), help: "Neighbours that must all share a sample's class for it to be dropped.")
+    var k = 10
+    @Option(help: ArgumentHelp("Filter within consecutive mini-batches of N rows, as the thesis ran it (default: the whole set).", valueName: "n"))
+    var batch: Int?
+    @Flag(help: "Form the batches from randomly ordered rows (seeded by --seed).") var shuffle = false
+    @Option(help: ArgumentHelp("Remove at most this fraction of the rows (Th. 6.8.2 used 0.6).", valueName: "f"))
+    var maxFraction: Double?
+    @Flag(help: "Keep every row; write the keep-mask to /train/keep (1 = kept) instead.") var maskOnly = false
+    @Option(help: ArgumentHelp("Rows per GEMM tile side (memory: block × 4 × block floats).", valueName: "n"))
+    var block = 1024
+    @OptionGroup var common: CommonOptions
+
+    static func main() { ToolMain.run(DLKFilter.self, tool: "dl-kfilter") }
+
+    func validate() throws {
+        if !(1...100_000).contains(k) { throw ValidationError("-k must lie in 1…100000") }
+        if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
+        if let f = maxFraction, !(f >= 0 && f <= 1) { throw ValidationError("--max-fraction must lie in [0, 1]") }
+        if !(16...65536).contains(block) { throw ValidationError("--block must lie in 16…65536") }
+        if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
+    }
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check()
+        let data = try readDataFile(try openInput(input))
+        var s = KFilterSettings()
+        s.k = k
+        s.batch = batch
+        s.shuffle = shuffle
+        s.seed = common.seed
+        s.maxFraction = maxFraction
+        s.knn.queryBlock = block
+        s.knn.referenceBlock = 4 * block
+        s.knn.threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let t0 = monotonicSeconds()
+        let (out, kept) = try kFilter(data, file: displayName(input), settings: s, maskOnly: maskOnly)
+        let seconds = monotonicSeconds() - t0
+        let file = try H5File.createInMemory()
+        try writeDataFile(out, to: file, command: historyEntry())
+        try common.outputTarget.write(file)
+        let m = data.train!.rows
+        Log.info(String(format: "k=%d: kept %d of %d rows (%.2f%%; k-redundancy %.2f%%) in %.2fs; wrote %@",
+                        k, Int((kept * Double(m)).rounded()), m, 100 * kept, 100 * (1 - kept), seconds, common.outputTarget.name))
+    }
+}

@@ -1,0 +1,80 @@
+import XCTest
+import Shared
+
+final class KNNTests: XCTestCase {
+    /// Random rows on a coarse integer grid (many exact distance ties) plus
+    /// duplicated rows.
+    func tiedData(n: Int, d: Int, seed: UInt64) throws -> Matrix {
+        var rng = RNG(seed: seed)
+        var v = (0..<(n * d)).map { _ in Float(rng.below(3)) }
+        for r in stride(from: 0, to: n - 1, by: 7) {  // every 7th row duplicates the next
+            for c in 0..<d { v[(r + 1) * d + c] = v[r * d + c] }
+        }
+        return try Matrix(shape: [n, d], storage: v)
+    }
+
+    func testMatchesBruteForceWithTiesAndDuplicates() throws {
+        for (n, d, k) in [(60, 3, 5), (97, 5, 10), (40, 2, 39)] {
+            let X = try tiedData(n: n, d: d, seed: UInt64(n))
+            let ref = referenceNeighbours(X, k: k)
+            for (qb, rb) in [(1024, 4096), (7, 13), (1, 1), (16, 5)] {
+                var s = KNNSettings()
+                s.queryBlock = qb; s.referenceBlock = rb; s.threads = 2
+                let got = try nearestNeighbours(X, k: k, settings: s)
+                for i in 0..<n {
+                    XCTAssertEqual(got.of(i).map(Int.init), ref[i], "n=\(n) k=\(k) blocks \(qb)×\(rb), row \(i)")
+                }
+                XCTAssertFalse((0..<n).contains { got.of($0).contains(Int32($0)) }, "a row is its own neighbour")
+            }
+        }
+    }
+
+    func testRandomDataExactDistances() throws {
+        var rng = RNG(seed: 9)
+        let X = try Matrix(shape: [200, 16], storage: (0..<3200).map { _ in Float(rng.normal()) })
+        let got = try nearestNeighbours(X, k: 7)
+        let ref = referenceNeighbours(X, k: 7)
+        for i in 0..<200 { XCTAssertEqual(got.of(i).map(Int.init), ref[i]) }
+    }
+
+    func testTooFewRows() throws {
+        XCTAssertThrowsError(try nearestNeighbours(try Matrix(rows: [[0], [1], [2]]), k: 3))
+        XCTAssertThrowsError(try nearestNeighbours(try Matrix(rows: [[0], [1], [2]]), k: 0))
+    }
+
+    func testKFilterRuleBatchesAndCap() throws {
+        // Two tight clusters far apart, plus one class-1 point inside cluster 0.
+        var rows: [[Float]] = [], labels: [Int32] = []
+        for i in 0..<10 { rows.append([Float(i) * 0.01, 0]); labels.append(0) }
+        for i in 0..<10 { rows.append([100 + Float(i) * 0.01, 0]); labels.append(1) }
+        rows.append([0.045, 0]); labels.append(1)
+        let X = try Matrix(rows: rows)
+        var s = KFilterSettings()
+        s.k = 3
+        let keep = try kFilterKeepMask(X: X, labels: labels, settings: s)
+        // All of cluster 1 is redundant; the intruder and its neighbours in cluster 0 are kept.
+        XCTAssertTrue((10..<20).allSatisfy { !keep[$0] })
+        XCTAssertTrue(keep[20])
+        XCTAssertTrue(keep[4] && keep[5])
+        XCTAssertFalse(keep[0])
+        // Redundancy masks for several k from one search agree with separate runs.
+        let masks = try redundancyMasks(X: X, labels: labels, ks: [1, 3, 5], settings: s)
+        for k in [1, 3, 5] {
+            var sk = s; sk.k = k
+            XCTAssertEqual(masks[k]!.map { !$0 }, try kFilterKeepMask(X: X, labels: labels, settings: sk))
+        }
+        // Cap: at most 25% of 21 rows (5) removed.
+        s.maxFraction = 0.25
+        let capped = try kFilterKeepMask(X: X, labels: labels, settings: s)
+        XCTAssertEqual(capped.filter { !$0 }.count, 5)
+        // Batches: within batches of 10 the clusters are alone, so every row of
+        // the first two batches is redundant, and a batch of 1 row is too small.
+        var b = KFilterSettings(); b.k = 3; b.batch = 10
+        XCTAssertThrowsError(try kFilterKeepMask(X: X, labels: labels, settings: b)) { e in
+            XCTAssertTrue("\(e)".contains("batch 3 has 1"), "\(e)")
+        }
+        b.batch = 7
+        let batched = try kFilterKeepMask(X: X, labels: labels, settings: b)
+        XCTAssertEqual(batched.count, 21)
+    }
+}
