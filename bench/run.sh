@@ -4,9 +4,11 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 python3 -c 'import h5py, numpy' 2>/dev/null || python3 -m pip install -q h5py numpy
-python3 -c 'import torch' 2>/dev/null || python3 -m pip install -q torch
+python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch
+python3 -c "import faiss" 2>/dev/null || python3 -m pip install -q faiss-cpu
 mkdir -p bench/results
 python3 bench/pipe.py
 python3 bench/fit.py
+python3 bench/kfilter.py
 python3 bench/heads.py | tee bench/results/heads.md
 bench/checkerboard.sh | tee bench/results/checkerboard.md
