@@ -24,13 +24,7 @@ func writeTinyMNIST(_ dir: String, gzip: Bool) throws {
     }
 }
 
-final class DLDataEndToEndTests: XCTestCase {
-    var dir = ""
-    override func setUp() { dir = Shell.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    @discardableResult
-    func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+final class DLDataEndToEndTests: EndToEndCase {
 
     func testFashionMNISTThroughAPipe() throws {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: fashionDir), "dataset-fashion-mnist is not installed")

@@ -1,13 +1,7 @@
 import XCTest
 import Foundation
 
-final class DLFitEndToEndTests: XCTestCase {
-    var dir = ""
-    override func setUp() { dir = Shell.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    @discardableResult
-    func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+final class DLFitEndToEndTests: EndToEndCase {
 
     /// The small version of the default pipeline: a few thousand Fashion-MNIST
     /// rows, two epochs, accuracy well above chance (10%).

@@ -1,13 +1,7 @@
 import XCTest
 import Foundation
 
-final class DLKFilterEndToEndTests: XCTestCase {
-    var dir = ""
-    override func setUp() { dir = Shell.tempDir() }
-    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
-
-    @discardableResult
-    func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+final class DLKFilterEndToEndTests: EndToEndCase {
 
     func testFilterChecksIndicesAndDeterminism() throws {
         let r = try sh("""

@@ -70,6 +70,16 @@ struct Shell {
     }
 }
 
+/// A test case with its own scratch folder, and `sh` to run commands in it.
+class EndToEndCase: XCTestCase {
+    var dir = ""
+    override func setUp() { dir = Shell.tempDir() }
+    override func tearDown() { try? FileManager.default.removeItem(atPath: dir) }
+
+    @discardableResult
+    func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+}
+
 extension XCTestCase {
     /// Asserts a failed run: the status, one error line naming the problem, no
     /// Swift crash output.

@@ -104,7 +104,8 @@ public struct OutputTarget {
         }
         let dir = folder(of: path)
         let base = (path as NSString).lastPathComponent
-        var template = Array("\(dir)/.\(base).tmp.XXXXXX".utf8CString)
+        // mkstemp replaces the trailing six X's with a unique suffix.
+        var template = Array("\(dir)/.\(base).tmp.\(String(repeating: "X", count: 6))".utf8CString)
         let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw DLError.io("cannot write \(path): \(errnoText())", hint: "check that folder \(dir) is writable")
