@@ -32,8 +32,8 @@ struct DLKFilter: ParsableCommand {
     @Option(help: ArgumentHelp("Remove at most this fraction of the rows (Th. 6.8.2 used 0.6).", valueName: "f"))
     var maxFraction: Double?
     @Flag(help: "Keep every row; write the keep-mask to /train/keep (1 = kept) instead.") var maskOnly = false
-    @Option(help: ArgumentHelp("Rows per GEMM tile side (memory: block × 4 × block floats).", valueName: "n"))
-    var block = 1024
+    @Option(help: ArgumentHelp("Rows per side of a distance tile (memory: block² floats).", valueName: "n"))
+    var block = 2048
     @OptionGroup var common: CommonOptions
 
     static func main() { ToolMain.run(DLKFilter.self, tool: "dl-kfilter") }
@@ -57,7 +57,6 @@ struct DLKFilter: ParsableCommand {
         s.seed = common.seed
         s.maxFraction = maxFraction
         s.knn.queryBlock = block
-        s.knn.referenceBlock = 4 * block
         s.knn.threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let t0 = monotonicSeconds()
         let (out, kept) = try kFilter(data, file: displayName(input), settings: s, maskOnly: maskOnly)

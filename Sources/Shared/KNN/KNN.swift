@@ -22,16 +22,21 @@ public struct Neighbours: Equatable {
 }
 
 public struct KNNSettings: Sendable {
-    /// Queries per tile.
-    public var queryBlock = 1024
-    /// References per tile.
-    public var referenceBlock = 4096
+    /// Rows per side of a (square) distance tile: memory is block² floats.
+    public var queryBlock = 2048
     /// Threads for the selection (BLAS threads are set separately).
     public var threads = 1
     public init() {}
 }
 
 /// The k nearest neighbours of every row of X among the other rows of X.
+///
+/// Distances are symmetric, so only tiles (a, b) with b ≥ a are computed: one
+/// sgemm serves the rows of block a (candidates from block b) and, read
+/// transposed, the rows of block b (candidates from block a) — half the GEMM
+/// work of a full search. With a ascending outside and b ascending inside, every
+/// row still receives its candidates in increasing index order, which the tie
+/// rule relies on.
 public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSettings(),
                               progress: ((Int) -> Void)? = nil) throws -> Neighbours {
     try X.checkMatrix("X")
@@ -40,37 +45,48 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
     guard k < n else {
         throw DLError.input("k = \(k) needs more than \(k) rows, but there are \(n)", hint: "use a smaller k or a larger batch")
     }
-    let bq = max(1, min(settings.queryBlock, n)), br = max(1, min(settings.referenceBlock, n))
+    guard n <= Int(Int32.max), d <= Int(Int32.max) else { throw DLError.input("X is too large for BLAS") }
+    let bs = max(1, min(settings.queryBlock, n))
     let norms = try rowSquaredNorms(X)
     var indices = [Int32](repeating: -1, count: n * k)
     var distances = [Float](repeating: .infinity, count: n * k)
-    let tile = UnsafeMutablePointer<Float>.allocate(capacity: bq * br)
+    let tile = UnsafeMutablePointer<Float>.allocate(capacity: bs * bs)
     defer { tile.deallocate() }
     let threads = max(1, settings.threads)
-    try X.storage.withUnsafeBufferPointer { xp in
-        try indices.withUnsafeMutableBufferPointer { ip in
-            try distances.withUnsafeMutableBufferPointer { dp in
-                let x = xp.baseAddress!, I = ip.baseAddress!, D = dp.baseAddress!
-                for q0 in stride(from: 0, to: n, by: bq) {
-                    let nq = min(bq, n - q0)
-                    for r0 in stride(from: 0, to: n, by: br) {
-                        let nr = min(br, n - r0)
-                        guard nq <= Int(Int32.max), d <= Int(Int32.max) else { throw DLError.input("X is too large for BLAS") }
-                        // tile[a, b] = q_a · r_b
-                        Float.gemm(false, true, nq, nr, d, 1, x + q0 * d, d, x + r0 * d, d, 0, tile, nr)
-                        // Selection, rows split over threads (each row is touched by one thread).
-                        let per = (nq + threads - 1) / threads
-                        let body = { (t: Int) in
-                            let lo = t * per, hi = min(nq, lo + per)
-                            if lo >= hi { return }
-                            for a in lo..<hi {
-                                selectRow(query: q0 + a, norms: norms, tileRow: tile + a * nr, r0: r0, nr: nr,
-                                          k: k, I: I + (q0 + a) * k, D: D + (q0 + a) * k)
+    // Runs body(row) for rows lo..<hi, split over the threads.
+    func parallelRows(_ lo: Int, _ hi: Int, _ body: (Int) -> Void) {
+        let count = hi - lo
+        let per = (count + threads - 1) / threads
+        if threads == 1 || count < 64 { for r in lo..<hi { body(r) }; return }
+        DispatchQueue.concurrentPerform(iterations: threads) { t in
+            let a = lo + t * per, b = min(hi, a + per)
+            if a < b { for r in a..<b { body(r) } }
+        }
+    }
+    X.storage.withUnsafeBufferPointer { xp in
+        indices.withUnsafeMutableBufferPointer { ip in
+            distances.withUnsafeMutableBufferPointer { dp in
+                norms.withUnsafeBufferPointer { np in
+                    let x = xp.baseAddress!, I = ip.baseAddress!, D = dp.baseAddress!, N = np.baseAddress!
+                    for a0 in stride(from: 0, to: n, by: bs) {
+                        let na = min(bs, n - a0)
+                        for b0 in stride(from: a0, to: n, by: bs) {
+                            let nb = min(bs, n - b0)
+                            // tile[i, j] = x_{a0+i} · x_{b0+j}
+                            Float.gemm(false, true, na, nb, d, 1, x + a0 * d, d, x + b0 * d, d, 0, tile, nb)
+                            parallelRows(0, na) { i in
+                                selectRow(query: a0 + i, norms: N, tile: tile + i * nb, step: 1, r0: b0, count: nb,
+                                          k: k, I: I + (a0 + i) * k, D: D + (a0 + i) * k)
+                            }
+                            if b0 != a0 {
+                                parallelRows(0, nb) { j in
+                                    selectRow(query: b0 + j, norms: N, tile: tile + j, step: nb, r0: a0, count: na,
+                                              k: k, I: I + (b0 + j) * k, D: D + (b0 + j) * k)
+                                }
                             }
                         }
-                        if threads == 1 { body(0) } else { DispatchQueue.concurrentPerform(iterations: threads, execute: body) }
+                        progress?(a0 + na)
                     }
-                    progress?(q0 + nq)
                 }
             }
         }
@@ -78,30 +94,29 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
     return Neighbours(k: k, indices: indices, distances: distances)
 }
 
-/// Merges the candidates r0 ..< r0+nr into query `query`'s sorted top-k list.
-/// Candidates arrive in increasing index order, so an equal distance never
-/// displaces an earlier (lower-index) neighbour.
+/// Merges candidates r0 ..< r0+count (their inner products with the query at
+/// tile[0], tile[step], …) into the query's sorted top-k list. Candidates arrive
+/// in increasing index order, so an equal distance never displaces an earlier
+/// (lower-index) neighbour.
 @inline(__always)
-func selectRow(query: Int, norms: [Float], tileRow: UnsafePointer<Float>, r0: Int, nr: Int, k: Int,
+func selectRow(query: Int, norms: UnsafePointer<Float>, tile: UnsafePointer<Float>, step: Int, r0: Int, count: Int, k: Int,
                I: UnsafeMutablePointer<Int32>, D: UnsafeMutablePointer<Float>) {
     let qn = norms[query]
     var worst = D[k - 1]
-    norms.withUnsafeBufferPointer { np in
-        for b in 0..<nr {
-            let j = r0 + b
-            let dist = qn + np[j] - 2 * tileRow[b]
-            if dist < worst && j != query {
-                // Insert after every entry with distance ≤ dist (stable for ties).
-                var pos = k - 1
-                while pos > 0 && D[pos - 1] > dist {
-                    D[pos] = D[pos - 1]
-                    I[pos] = I[pos - 1]
-                    pos -= 1
-                }
-                D[pos] = dist
-                I[pos] = Int32(j)
-                worst = D[k - 1]
+    for b in 0..<count {
+        let j = r0 + b
+        let dist = qn + norms[j] - 2 * tile[b * step]
+        if dist < worst && j != query {
+            // Insert after every entry with distance ≤ dist (stable for ties).
+            var pos = k - 1
+            while pos > 0 && D[pos - 1] > dist {
+                D[pos] = D[pos - 1]
+                I[pos] = I[pos - 1]
+                pos -= 1
             }
+            D[pos] = dist
+            I[pos] = Int32(j)
+            worst = D[k - 1]
         }
     }
 }
