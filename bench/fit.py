@@ -10,9 +10,7 @@ Accuracy: the same net for 10 epochs, 3 seeds each, medians of test accuracy.
 Also the peak RSS of our 10-epoch run. Writes bench/results/fit.json."""
 import argparse, json, os, statistics, subprocess, sys, tempfile
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build", "release")
-PEERS = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench", "peers"))
+from bench_common import BIN, PEERS, RESULTS, ROOT, fashion_data
 WIDTHS = [784, 392, 50, 10]
 # FLOPs per training sample: forward and dW are 2·d_in·d_out per layer, dX too
 # except for the first layer (no gradient for the input).
@@ -48,11 +46,8 @@ def main():
     p.add_argument("--pairs", type=int, default=5)
     p.add_argument("--seeds", type=int, default=3)
     a = p.parse_args()
-    res = os.path.join(ROOT, "bench", "results")
-    os.makedirs(res, exist_ok=True)
-    data = os.path.join(res, "fashion.h5")
-    if not os.path.exists(data):
-        run(["bash", "-c", f"{BIN}/dl-data fashion-mnist -q > {data}"])
+    res = RESULTS
+    data = fashion_data()
     peak = os.path.join(res, "sgemm_peak")
     if not os.path.exists(peak):
         cflags = run(["pkg-config", "--cflags", "--libs", "openblas"]).stdout.split()

@@ -11,8 +11,7 @@ Writes bench/results/heads.json and a Markdown table on stdout."""
 import argparse, json, os, statistics, subprocess, sys, tempfile
 import h5py
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build", "release")
+from bench_common import BIN, PEERS, RESULTS, ROOT, fashion_data
 HEADS = [("sigmoid", []), ("tanh", []), ("linear", []), ("exp-ga", ["--targets", "0,16"]), ("softmax", [])]
 SWEEP = [0.1, 0.03, 0.01, 0.003, 0.001]
 
@@ -30,11 +29,8 @@ def main():
     p.add_argument("--epochs", type=int, default=20)
     p.add_argument("--seeds", type=int, default=5)
     a = p.parse_args()
-    res = os.path.join(ROOT, "bench", "results")
-    os.makedirs(res, exist_ok=True)
-    data = os.path.join(res, "fashion.h5")
-    if not os.path.exists(data):
-        subprocess.run(["bash", "-c", f"{BIN}/dl-data fashion-mnist -q > {data}"], check=True)
+    res = RESULTS
+    data = fashion_data()
     rows = []
     with tempfile.TemporaryDirectory() as tmp:
         out = os.path.join(tmp, "m.h5")

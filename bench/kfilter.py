@@ -11,9 +11,7 @@ Writes bench/results/kfilter.json."""
 import hashlib, json, os, re, statistics, subprocess, sys, tempfile
 import h5py, numpy as np
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build", "release")
-PEERS = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench", "peers"))
+from bench_common import BIN, PEERS, RESULTS, ROOT, fashion_data
 THESIS = {5: 0.42, 10: 0.56, 20: 0.69}
 
 def ours(data, k, batch, out):
@@ -37,11 +35,8 @@ def faiss(data, k, batch):
             "version": j["version"]}
 
 def main():
-    res = os.path.join(ROOT, "bench", "results")
-    os.makedirs(res, exist_ok=True)
-    data = os.path.join(res, "fashion.h5")
-    if not os.path.exists(data):
-        subprocess.run(["bash", "-c", f"{BIN}/dl-data fashion-mnist -q > {data}"], check=True)
+    res = RESULTS
+    data = fashion_data()
     out = {"table_5_1": [], "whole_set": None}
     ratios = []
     with tempfile.TemporaryDirectory() as tmp:

@@ -11,9 +11,7 @@ medians and median per-round ratios are reported. Also the start-up time of
 `dl-data --help`. Writes bench/results/pipe.json and prints a summary."""
 import argparse, json, os, statistics, subprocess, sys, time
 
-ROOT = os.path.dirname(os.path.dirname(os.path.abspath(__file__)))
-BIN = os.path.join(ROOT, ".build", "release")
-PEERS = os.path.normpath(os.path.join(ROOT, "..", "shared", "bench", "peers"))
+from bench_common import BIN, PEERS, RESULTS, ROOT, fashion_data
 
 def sh(cmd):
     subprocess.run(["bash", "-o", "pipefail", "-c", cmd], check=True)
@@ -28,10 +26,9 @@ def main():
     p.add_argument("--rounds", type=int, default=9)
     p.add_argument("--startup-runs", type=int, default=30)
     a = p.parse_args()
-    os.makedirs(os.path.join(ROOT, "bench", "results"), exist_ok=True)
-    data = os.path.join(ROOT, "bench", "results", "fashion-train.h5")
+    data = os.path.join(RESULTS, "fashion-train.h5")
     if not os.path.exists(data):
-        sh(f"{BIN}/dl-data fashion-mnist -q | {BIN}/dl-data cat --splits train -q > {data}")
+        sh(f"{BIN}/dl-data cat --splits train -q {fashion_data()} > {data}")
     size = os.path.getsize(data)
     cmds = {
         "bare": f"cat {data} | cat | cat > /dev/null",
@@ -65,7 +62,7 @@ def main():
         "help_startup_ms_median": round(1000 * statistics.median(startup), 1),
         "help_startup_ms_max": round(1000 * max(startup), 1),
     }
-    with open(os.path.join(ROOT, "bench", "results", "pipe.json"), "w") as f:
+    with open(os.path.join(RESULTS, "pipe.json"), "w") as f:
         json.dump(result, f, indent=2)
     print(json.dumps(result, indent=2))
 

@@ -139,7 +139,8 @@ struct Eval: ParsableCommand {
         let (net, meta) = try readModelFile(try openInput(model))
         let d = try readDataFile(try openInput(data))
         var tsv = "split\trows\tloss\taccuracy\n"
-        for r in try evaluateModel(net, targets: meta.targets, on: d, file: displayName(data)) {
+        let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        for r in try evaluateModel(net, targets: meta.targets, on: d, file: displayName(data), threads: threads) {
             tsv += "\(r.split)\t\(r.rows)\t\(String(format: "%.6f", r.eval.loss))\t"
             tsv += r.eval.accuracy.map { String(format: "%.6f", $0) } ?? "NA"
             tsv += "\n"

@@ -65,7 +65,8 @@ struct DLKFilter: ParsableCommand {
         try writeDataFile(out, to: file, command: historyEntry())
         try common.outputTarget.write(file)
         let m = data.train!.rows
+        let fraction = m > 0 ? Double(kept) / Double(m) : 1
         Log.info(String(format: "k=%d: kept %d of %d rows (%.2f%%; k-redundancy %.2f%%) in %.2fs; wrote %@",
-                        k, Int((kept * Double(m)).rounded()), m, 100 * kept, 100 * (1 - kept), seconds, common.outputTarget.name))
+                        k, kept, m, 100 * fraction, 100 * (1 - fraction), seconds, common.outputTarget.name))
     }
 }

@@ -45,7 +45,8 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
             throw DLError.input("k = \(kmax) needs more than \(kmax) rows in every batch, but batch \(start / batch + 1) has \(rows.count)",
                                 hint: "use a smaller k or a larger --batch")
         }
-        let Xb = rows.count == n && !settings.shuffle ? X : X.gatherRows(rows)
+        // Consecutive batches are row ranges: a slice, not a gather.
+        let Xb = settings.shuffle ? X.gatherRows(rows) : (rows.count == n ? X : X.sliceRows(start..<(start + rows.count)))
         let nb = try nearestNeighbours(Xb, k: kmax, settings: settings.knn) { q in
             progress?.update(done + q)
         }

@@ -1,7 +1,7 @@
 // dl-kfilter's library call: k-filter /train of a data file (other splits untouched).
 
-/// Filters /train; returns the new data and the kept fraction.
-public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, maskOnly: Bool) throws -> (DataFile, Double) {
+/// Filters /train; returns the new data and how many /train rows were kept.
+public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, maskOnly: Bool) throws -> (data: DataFile, kept: Int) {
     guard let train = data.train else { throw DLError.input("\(file) has no /train split") }
     guard let labels = train.y else {
         throw DLError.input("\(file): /train has no class labels y", hint: "k-filtering needs labelled (classification) data")
@@ -38,5 +38,5 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
     split.attributes["kept_fraction"] = .float(fraction)
     split.attributes["k_redundancy"] = .float(1 - fraction)
     out["train"] = split
-    return (out, fraction)
+    return (out, kept.count)
 }

@@ -57,14 +57,14 @@ public func fit(_ data: DataFile, file: String, _ o: FitOptions) throws -> (Trai
     return (result, meta)
 }
 
-/// Loss and accuracy of a model on every split of a data file.
-public func evaluateModel(_ model: MLP, targets: (Float, Float), on data: DataFile, file: String) throws -> [(split: String, rows: Int, eval: Evaluation)] {
-    var out: [(String, Int, Evaluation)] = []
-    let trainer = Trainer(model: model, maxRows: 2048, shards: 2)
-    for split in data.splits {
-        try checkModelFits(model, split, file: file)
-        let task = try LearningTask(split: split, file: file)
-        out.append((split.name, split.rows, trainer.evaluate(task, targets: targets)))
+/// Loss and accuracy of a model on every split of a data file, chunks shared
+/// over `threads` threads.
+public func evaluateModel(_ model: MLP, targets: (Float, Float), on data: DataFile, file: String,
+                          threads: Int = 1) throws -> [(split: String, rows: Int, eval: Evaluation)] {
+    for split in data.splits { try checkModelFits(model, split, file: file) }
+    let tasks = try data.splits.map { try LearningTask(split: $0, file: file) }
+    let trainer = Trainer(model: model, maxRows: 2048 * max(1, threads), shards: max(1, threads))
+    return withBLASThreads(1) {
+        zip(data.splits, tasks).map { ($0.name, $0.rows, trainer.evaluate($1, targets: targets)) }
     }
-    return out
 }

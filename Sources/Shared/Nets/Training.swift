@@ -431,9 +431,12 @@ public func train(_ model: MLP, on train: LearningTask, test: LearningTask?, set
     }
     // Our own threads split each batch; BLAS runs single-threaded inside each.
     let shards = s.batchSize >= 32 ? max(1, s.threads) : 1
-    setBLASThreads(1)
-    defer { setBLASThreads(s.threads) }
-    let trainer = Trainer(model: model, maxRows: s.batchSize, shards: shards)
+    return try withBLASThreads(1) {
+        try trainEpochs(Trainer(model: model, maxRows: s.batchSize, shards: shards), on: train, test: test, settings: s)
+    }
+}
+
+func trainEpochs(_ trainer: Trainer, on train: LearningTask, test: LearningTask?, settings s: TrainingSettings) throws -> TrainingResult {
     var log: [EpochRecord] = []
     var snapshots: [[Float]] = []
     let live = isatty(2) == 1

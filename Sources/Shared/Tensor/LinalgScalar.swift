@@ -109,3 +109,12 @@ extension Double: LinalgScalar {
 public func setBLASThreads(_ n: Int) {
     openblas_set_num_threads(Int32(max(1, n)))
 }
+
+/// Runs `body` with OpenBLAS limited to `n` threads, then restores the setting:
+/// for code that runs its own threads, each calling BLAS.
+public func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
+    let saved = Int(openblas_get_num_threads())
+    setBLASThreads(n)
+    defer { setBLASThreads(saved) }
+    return try body()
+}
