@@ -12,6 +12,7 @@ let package = Package(
         .executable(name: "dl-data", targets: ["dl-data"]),
         .executable(name: "dl-fit", targets: ["dl-fit"]),
         .executable(name: "dl-kfilter", targets: ["dl-kfilter"]),
+        .executable(name: "dl-measure", targets: ["dl-measure"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     dependencies: [
@@ -34,6 +35,7 @@ let package = Package(
         .executableTarget(name: "dl-data", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-fit", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-kfilter", dependencies: ["Shared"], swiftSettings: optimize),
+        .executableTarget(name: "dl-measure", dependencies: ["Shared"], swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
     ],

@@ -1,0 +1,210 @@
+import Foundation
+
+// dl-measure's library calls: what it measures, over which splits and layers.
+
+/// A model and/or data, as given on the command line (in either order).
+public struct MeasureInputs {
+    public var model: MLP?
+    public var metadata: ModelMetadata?
+    public var modelName: String?
+    public var data: DataFile?
+    public var dataName: String?
+
+    public init() {}
+
+    /// Reads one or two files and sorts them by their dl_kind (model or data).
+    public static func load(_ paths: [String]) throws -> MeasureInputs {
+        guard !paths.isEmpty, paths.count <= 2 else {
+            throw DLError.usage("give one or two files (a model, data, or both)")
+        }
+        if paths.filter({ $0 == "-" }).count > 1 {
+            throw DLError.usage("only one of the files can come from standard input")
+        }
+        var inputs = MeasureInputs()
+        for path in paths {
+            let file = try openInput(path)
+            let name = displayName(path)
+            switch try checkDLFile(file, kinds: ["model", "data"]) {
+            case "model":
+                guard inputs.model == nil else { throw DLError.usage("two model files given (\(inputs.modelName!) and \(name))") }
+                let (model, meta) = try readModelFile(file)
+                if let i = model.parameters.firstIndex(where: { !$0.isFinite }) {
+                    throw DLError.input("\(name): the model has a NaN or Inf parameter (index \(i))", hint: "did its training diverge?")
+                }
+                inputs.model = model
+                inputs.metadata = meta
+                inputs.modelName = name
+            default:
+                guard inputs.data == nil else { throw DLError.usage("two data files given (\(inputs.dataName!) and \(name))") }
+                inputs.data = try readDataFile(file)
+                inputs.dataName = name
+            }
+        }
+        return inputs
+    }
+
+    public func requireModel(for what: String) throws -> MLP {
+        guard let model else {
+            throw DLError.usage("\(what) needs a model file", hint: "e.g. dl-measure \(what) model.h5 data.h5")
+        }
+        return model
+    }
+
+    /// The splits to measure: `names` (or every split for ["all"]), each cut to its
+    /// first `limit` rows and checked against the model and for NaN.
+    public func splits(_ names: [String], limit: Int?) throws -> [Split] {
+        guard let data, let dataName else {
+            throw DLError.usage("this measure needs a data file", hint: "give the data after the model: dl-measure … model.h5 data.h5")
+        }
+        let chosen: [Split]
+        if names == ["all"] {
+            chosen = data.splits
+        } else {
+            chosen = try names.map { name in
+                guard let s = data[name] else {
+                    throw DLError.input("\(dataName) has no /\(name) split",
+                                        hint: "it has \(data.splits.map { "/" + $0.name }.joined(separator: ", "))")
+                }
+                return s
+            }
+        }
+        return try chosen.map { full in
+            var s = full
+            if let limit, limit < s.rows { s = s.selecting(Array(0..<limit)) }
+            if let model { try checkModelFits(model, s, file: dataName) }
+            if let bad = firstNonFinite(s.X) {
+                throw DLError.input("\(dataName): /\(s.name)/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
+            }
+            return s
+        }
+    }
+
+    /// The class labels of a split, for the measures that need them.
+    func labels(_ s: Split, for what: String) throws -> (labels: [Int32], classes: Int) {
+        guard let y = s.y else {
+            throw DLError.input("\(dataName ?? "the data"): /\(s.name) has no class labels y",
+                                hint: "\(what) needs labelled (classification) data")
+        }
+        let classes = s.classes ?? (y.max().map { Int($0) + 1 } ?? 0)
+        return (y, classes)
+    }
+
+    /// The largest layer index (0 = X).
+    public var topLayer: Int { model?.layers ?? 0 }
+
+    func checkLayers(_ layers: Set<Int>?) throws {
+        if let layers, let bad = layers.first(where: { $0 > topLayer }) {
+            throw DLError.usage("there is no layer \(bad): layers run from 0 (the input) to \(topLayer)",
+                                hint: model == nil ? "give a model to measure its layers" : nil)
+        }
+    }
+}
+
+/// LSD(Y, Z_i) per split and layer (Th. eq. 5.3), plus the numerical rank of each Z_i.
+public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, intercept: Bool) throws -> [MeasureRow] {
+    try inputs.checkLayers(layers)
+    var rows: [MeasureRow] = []
+    for s in splits {
+        let Y: Matrix64
+        if let y = s.y {
+            Y = oneHot(y, classes: try inputs.labels(s, for: "LSD").classes)
+        } else if let targets = s.Y {
+            Y = targets.toDouble()
+        } else {
+            throw DLError.input("\(inputs.dataName ?? "the data"): /\(s.name) has neither labels y nor targets Y",
+                                hint: "LSD measures the distance to the targets")
+        }
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+            let t0 = monotonicSeconds()
+            let result = try leastSquaresDistance(r.Z, Y, intercept: intercept)
+            Log.info(String(format: "/%@ layer %d: LSD %.6f (rank %d of %d) in %.2fs", s.name, r.layer, result.lsd,
+                            result.rank, r.Z.cols, monotonicSeconds() - t0))
+            rows.append(MeasureRow("lsd", split: s.name, layer: r.layer, value: result.lsd))
+            rows.append(MeasureRow("feature_rank", split: s.name, layer: r.layer, value: Double(result.rank)))
+        }
+    }
+    return rows
+}
+
+/// k-redundancy (Th. Def. 8) per split, layer and k: the fraction of samples whose
+/// k nearest neighbours in Z_i all share their class.
+public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, ks: [Int],
+                              settings: KFilterSettings) throws -> [MeasureRow] {
+    try inputs.checkLayers(layers)
+    var rows: [MeasureRow] = []
+    let ks = Array(Set(ks)).sorted()
+    for s in splits {
+        let (labels, _) = try inputs.labels(s, for: "k-redundancy")
+        var counts = [Int32: Int]()
+        for l in labels { counts[l, default: 0] += 1 }
+        let singles = counts.filter { $0.value == 1 }.keys.sorted()
+        if !singles.isEmpty {
+            Log.warning("/\(s.name): class\(singles.count > 1 ? "es" : "") \(singles.map { String($0) }.joined(separator: ", ")) "
+                        + "\(singles.count > 1 ? "have" : "has") a single sample, which can never be redundant")
+        }
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+            let t0 = monotonicSeconds()
+            let progress = Progress("/\(s.name) layer \(r.layer) kNN", total: s.rows, unit: "rows")
+            let masks = try redundancyMasks(X: r.Z, labels: labels, ks: ks, settings: settings, progress: progress)
+            var line = "/\(s.name) layer \(r.layer):"
+            for k in ks {
+                let fraction = s.rows > 0 ? Double(masks[k]!.lazy.filter { $0 }.count) / Double(s.rows) : 0
+                rows.append(MeasureRow("k_redundancy", split: s.name, layer: r.layer, param: k, value: fraction))
+                line += String(format: " k=%d %.2f%%", k, 100 * fraction)
+            }
+            Log.info(line + String(format: " in %.2fs", monotonicSeconds() - t0))
+        }
+    }
+    return rows
+}
+
+/// H(Y) and H(Y|Z_i) per split and layer (Th. 5.5.4), with the dead features a
+/// layer has; with a model, the entropy of each weight tensor for each bit width.
+public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, bits: [Int],
+                           sampleFraction: Double, seed: UInt64) throws -> [MeasureRow] {
+    try inputs.checkLayers(layers)
+    var rows: [MeasureRow] = []
+    for s in splits {
+        let (labels, classes) = try inputs.labels(s, for: "H(Y|Z)")
+        var counts = [Int](repeating: 0, count: classes)
+        for l in labels where l >= 0 && Int(l) < classes { counts[Int(l)] += 1 }
+        rows.append(MeasureRow("class_entropy", split: s.name, value: entropyBits(counts)))
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+            let h = try conditionalEntropy(r.selection, labels: labels, classes: classes, threshold: r.threshold)
+            Log.info(String(format: "/%@ layer %d: H(Y|Z) %.4f bits over %d features (%d dead; a feature selects %.1f%% of the samples)",
+                            s.name, r.layer, h.mean, r.selection.cols - h.dead, h.dead, 100 * h.selectedFraction))
+            rows.append(MeasureRow("conditional_entropy", split: s.name, layer: r.layer, value: h.mean))
+            rows.append(MeasureRow("dead_features", split: s.name, layer: r.layer, value: Double(h.dead)))
+        }
+    }
+    if let model = inputs.model {
+        for i in 1...model.layers where layers?.contains(i) ?? true {
+            let W = model.weight(i).storage
+            for b in bits {
+                let h = try weightEntropy(W, bits: b, sampleFraction: sampleFraction, seed: seed &+ UInt64(i))
+                rows.append(MeasureRow("weight_entropy", layer: i, param: b, value: h))
+            }
+        }
+    }
+    return rows
+}
+
+/// The stable rank ‖W‖²_F/‖W‖²₂ of each layer's weights.
+public func measureRank(_ model: MLP, layers: Set<Int>?) throws -> [MeasureRow] {
+    try (1...model.layers).filter { layers?.contains($0) ?? true }.map { i in
+        MeasureRow("stable_rank", layer: i, value: try stableRank(model.weight(i)))
+    }
+}
+
+/// Accuracy (classification) and the head's implied loss per split, as dl-fit eval computes them.
+public func measureAccuracy(_ inputs: MeasureInputs, splits: [Split], threads: Int) throws -> [MeasureRow] {
+    let model = try inputs.requireModel(for: "accuracy")
+    let data = DataFile(splits: splits)
+    var rows: [MeasureRow] = []
+    for r in try evaluateModel(model, targets: inputs.metadata?.targets ?? (0, 1), on: data,
+                               file: inputs.dataName ?? "the data", threads: threads) {
+        if let a = r.eval.accuracy { rows.append(MeasureRow("accuracy", split: r.split, value: a)) }
+        rows.append(MeasureRow("loss", split: r.split, value: r.eval.loss))
+    }
+    return rows
+}

@@ -1,0 +1,240 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+@main
+struct DLMeasure: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dl-measure",
+        abstract: "Numbers about data, features and models (Th. 3, 5), as tidy TSV or JSON.",
+        usage: "dl-measure MEASURE [OPTIONS] [MODEL] [DATA]",
+        discussion: """
+            Every measure prints the columns metric, split, layer, param, value (NA
+            where a cell does not apply), so runs concatenate. Layer 0 is the data's
+            X (the input, or the features of a feature file); layer i is the output
+            of the model's layer i. Files are told apart by their dl_kind: give a
+            model, data, or a model and its data, in either order ('-' = standard input).
+            e.g.:
+              dl-measure lsd model.h5 data.h5
+              dl-data fashion-mnist | dl-measure redundancy -k 5,10,20 --batch 6148
+              dl-measure entropy model.h5 data.h5 --split all --json
+              dl-measure rank model.h5
+            """,
+        version: dlVersion,
+        subcommands: [LSD.self, Redundancy.self, Entropy.self, Rank.self, Accuracy.self]
+    )
+
+    static func main() { ToolMain.run(DLMeasure.self, tool: "dl-measure") }
+}
+
+/// The options every measure shares.
+struct MeasureOptions: ParsableArguments {
+    @Argument(help: ArgumentHelp("A model file and/or a data file ('-' or none = standard input).", valueName: "file"))
+    var files: [String] = []
+    @Option(help: ArgumentHelp("Splits to measure, comma-separated, or 'all'.", valueName: "names"))
+    var split: String?
+    @Option(help: ArgumentHelp("Layers to measure, comma-separated (0 = the data's X; default: all).", valueName: "list"))
+    var layers: String?
+    @Option(help: ArgumentHelp("Measure only the first N rows of each split.", valueName: "n"))
+    var limit: Int?
+    @Flag(help: "Print a JSON array of objects instead of TSV.") var json = false
+    @Flag(help: "Leave out the TSV header line (to append to a table).") var noHeader = false
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let split {
+            let names = split.split(separator: ",").map(String.init)
+            if names.isEmpty || (names.contains("all") && names.count > 1) {
+                throw ValidationError("--split takes split names (train, val, test) or 'all'")
+            }
+            for n in names where n != "all" && !splitNames.contains(n) {
+                throw ValidationError("--split: unknown split '\(n)' (train, val, test or all)")
+            }
+        }
+        if let layers { _ = try parseList(layers, option: "--layers", range: 0...1_000_000) }
+        if files.filter({ $0 == "-" }).count > 1 || files.count > 2 {
+            throw ValidationError("give at most two files, at most one of them '-'")
+        }
+    }
+
+    /// Reads the inputs and prepares the output; call first thing in run().
+    func start() throws -> MeasureInputs {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        return try MeasureInputs.load(files.isEmpty ? ["-"] : files)
+    }
+
+    func splitList(default fallback: String) -> [String] {
+        (split ?? fallback).split(separator: ",").map(String.init)
+    }
+
+    var layerSet: Set<Int>? {
+        layers.flatMap { try? parseList($0, option: "--layers", range: 0...1_000_000) }.map(Set.init)
+    }
+
+    var threads: Int { common.threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
+    func emit(_ rows: [MeasureRow]) throws {
+        try common.outputTarget.write(text: json ? formatJSON(rows) : formatTSV(rows, header: !noHeader))
+    }
+}
+
+/// "5,10,20" → [5, 10, 20], each within `range`.
+func parseList(_ s: String, option: String, range: ClosedRange<Int>) throws -> [Int] {
+    let parts = s.split(separator: ",", omittingEmptySubsequences: false)
+    let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+    guard !parts.isEmpty, values.count == parts.count else {
+        throw ValidationError("\(option) takes comma-separated integers, e.g. 5,10,20 (got '\(s)')")
+    }
+    if let bad = values.first(where: { !range.contains($0) }) {
+        throw ValidationError("\(option): \(bad) is outside \(range.lowerBound)…\(range.upperBound)")
+    }
+    return values
+}
+
+struct LSD: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "lsd",
+        abstract: "Least squares distance (1/m)·‖Y − Z Z⁺ Y‖²_F from each layer to the targets (Th. 5.3.1).",
+        discussion: """
+            Y is one-hot for class labels (or the regression targets Y). Z Z⁺ Y is a
+            float64 least-squares fit by SVD (LAPACK gelsd), so rank-deficient layers
+            (dead units) are fine; the rank found is printed as feature_rank.
+            e.g.:
+              dl-measure lsd model.h5 data.h5
+              dl-measure lsd features.h5 --split all
+              dl-measure lsd model.h5 data.h5 --layers 1,2 --limit 10000 --intercept
+            """)
+
+    @Flag(help: "Fit with an intercept: append a column of ones to Z (eq. 5.3 has none).") var intercept = false
+    @OptionGroup var options: MeasureOptions
+
+    func run() throws {
+        let inputs = try options.start()
+        let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
+        try options.emit(try measureLSD(inputs, splits: splits, layers: options.layerSet, intercept: intercept))
+    }
+}
+
+struct Redundancy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "redundancy",
+        abstract: "k-redundancy of each layer: the fraction of samples whose k nearest neighbours share their class (Th. 5.4).",
+        discussion: """
+            Exact kNN as in dl-kfilter (Euclidean, the sample itself excluded, ties
+            to the lower index), one search for all the k asked for.
+            e.g.:
+              dl-measure redundancy -k 5,10,20 model.h5 data.h5
+              dl-data fashion-mnist | dl-measure redundancy -k 10 --batch 6148
+            """)
+
+    @Option(name: .customShort("k"), help: ArgumentHelp("Neighbourhood sizes, comma-separated.", valueName: "list"))
+    var k = "5,10,20"
+    @Option(help: ArgumentHelp("Search within consecutive mini-batches of N rows (default: the whole split).", valueName: "n"))
+    var batch: Int?
+    @Flag(help: "Form the batches from randomly ordered rows (seeded by --seed).") var shuffle = false
+    @Option(help: ArgumentHelp("Rows per side of a distance tile (memory: block² floats).", valueName: "n"))
+    var block = 2048
+    @OptionGroup var options: MeasureOptions
+
+    func validate() throws {
+        _ = try parseList(k, option: "-k", range: 1...100_000)
+        if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
+        if !(16...65536).contains(block) { throw ValidationError("--block must lie in 16…65536") }
+        if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
+    }
+
+    func run() throws {
+        let inputs = try options.start()
+        let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
+        var s = KFilterSettings()
+        s.batch = batch
+        s.shuffle = shuffle
+        s.seed = options.common.seed
+        s.knn.queryBlock = block
+        s.knn.threads = options.threads
+        let ks = try parseList(k, option: "-k", range: 1...100_000)
+        try options.emit(try measureRedundancy(inputs, splits: splits, layers: options.layerSet, ks: ks, settings: s))
+    }
+}
+
+struct Entropy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "entropy",
+        abstract: "H(Y) and H(Y|Z_i) of feature selections (Th. 5.5.4); weight entropy of each layer (Th. 3.4).",
+        discussion: """
+            A feature selects the samples it passes unfiltered: z > 0 for a ReLU (a
+            positive pre-activation for any activation; the logits at the output,
+            x > 0 for layer 0). H(Y|Z_i) is the mean over layer i's features of the
+            class entropy of their selections, in bits; features selecting nothing
+            are left out and counted as dead_features. With a model, weight_entropy
+            is the entropy of each W over a 2^M-bin histogram between its min and
+            max (param = M), from all weights or a --sample of them.
+            e.g.:
+              dl-measure entropy model.h5 data.h5
+              dl-measure entropy model.h5 --bits 4,8
+              dl-data fashion-mnist | dl-measure entropy
+            """)
+
+    @Option(help: ArgumentHelp("Histogram bits M for the weight entropy, comma-separated.", valueName: "list"))
+    var bits = "4,8"
+    @Option(help: ArgumentHelp("Estimate the weight entropy from this fraction of the weights (Algorithm 1 uses 0.03).", valueName: "f"))
+    var sample: Double = 1
+    @OptionGroup var options: MeasureOptions
+
+    func validate() throws {
+        _ = try parseList(bits, option: "--bits", range: 1...24)
+        if !(sample > 0 && sample <= 1) { throw ValidationError("--sample must lie in (0, 1]") }
+    }
+
+    func run() throws {
+        let inputs = try options.start()
+        // A model alone: its weight entropies only.
+        let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
+        let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
+                                      bits: try parseList(bits, option: "--bits", range: 1...24),
+                                      sampleFraction: sample, seed: options.common.seed)
+        try options.emit(rows)
+    }
+}
+
+struct Rank: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "rank",
+        abstract: "Stable rank ‖W‖²_F/‖W‖²₂ of each layer's weights.",
+        discussion: """
+            e.g.:
+              dl-measure rank model.h5
+              dl-fit data.h5 --arch 784-392-50-10 | dl-measure rank --json
+            """)
+
+    @OptionGroup var options: MeasureOptions
+
+    func run() throws {
+        let inputs = try options.start()
+        let model = try inputs.requireModel(for: "rank")
+        try options.emit(try measureRank(model, layers: options.layerSet))
+    }
+}
+
+struct Accuracy: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "accuracy",
+        abstract: "A model's accuracy and loss (the head's implied loss per sample) on each split.",
+        discussion: """
+            The same evaluation as dl-fit eval, in the measure table; every split by default.
+            e.g.:
+              dl-measure accuracy model.h5 data.h5
+              dl-data fashion-mnist | dl-measure accuracy model.h5 - --split test
+            """)
+
+    @OptionGroup var options: MeasureOptions
+
+    func run() throws {
+        let inputs = try options.start()
+        _ = try inputs.requireModel(for: "accuracy")
+        let splits = try inputs.splits(options.splitList(default: "all"), limit: options.limit)
+        try options.emit(try measureAccuracy(inputs, splits: splits, threads: options.threads))
+    }
+}

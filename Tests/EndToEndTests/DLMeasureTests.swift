@@ -1,0 +1,154 @@
+import XCTest
+import Foundation
+
+final class DLMeasureEndToEndTests: EndToEndCase {
+    /// The TSV's rows as (metric, split, layer, param) → value.
+    func table(_ tsv: String) -> [String: Double] {
+        var t: [String: Double] = [:]
+        for line in tsv.split(separator: "\n").dropFirst() {
+            let c = line.split(separator: "\t").map(String.init)
+            guard c.count == 5 else { XCTFail("bad row \(line)"); continue }
+            t[c[0...3].joined(separator: " ")] = Double(c[4]) ?? .nan
+        }
+        return t
+    }
+
+    func testMeasuresOfAModelOnData() throws {
+        let r = try sh("""
+            dl-data fashion-mnist --shuffle --limit 1500 -q > d.h5 \
+            && dl-fit d.h5 --arch 784-32-16-10 --epochs 3 --batch-size 50 -q -o m.h5 \
+            && dl-measure lsd m.h5 d.h5 -o lsd.tsv && dl-measure lsd d.h5 m.h5 -q > lsd2.tsv && cmp lsd.tsv lsd2.tsv \
+            && dl-measure redundancy -k 3,5 --batch 500 m.h5 d.h5 -q > red.tsv \
+            && dl-measure entropy m.h5 d.h5 --split all -q > ent.tsv \
+            && dl-measure rank < m.h5 > rank.tsv && dl-measure accuracy m.h5 d.h5 -q > acc.tsv \
+            && dl-fit eval m.h5 d.h5 > eval.tsv
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("/train layer 1: LSD "), r.stderr)
+        let lsd = table(try String(contentsOfFile: dir + "/lsd.tsv", encoding: .utf8))
+        for layer in 0...3 {
+            let v = try XCTUnwrap(lsd["lsd train \(layer) NA"], "layer \(layer)")
+            XCTAssertTrue(v > 0 && v < 1, "LSD \(v)")
+        }
+        XCTAssertEqual(lsd["feature_rank train 3 NA"], 10)
+        let red = table(try String(contentsOfFile: dir + "/red.tsv", encoding: .utf8))
+        XCTAssertEqual(red.count, 8)  // 4 layers × 2 k
+        for layer in 0...3 {
+            // A larger k asks more of a neighbourhood, so fewer samples pass.
+            XCTAssertGreaterThanOrEqual(red["k_redundancy train \(layer) 3"]!, red["k_redundancy train \(layer) 5"]!)
+        }
+        let ent = table(try String(contentsOfFile: dir + "/ent.tsv", encoding: .utf8))
+        XCTAssertNotNil(ent["conditional_entropy test 2 NA"])
+        XCTAssertNotNil(ent["weight_entropy NA 3 8"])
+        XCTAssertLessThanOrEqual(ent["class_entropy train NA NA"]!, log2(10.0) + 1e-9)
+        let rank = table(try String(contentsOfFile: dir + "/rank.tsv", encoding: .utf8))
+        XCTAssertEqual(rank.count, 3)
+        XCTAssertGreaterThanOrEqual(rank["stable_rank NA 1 NA"]!, 1)
+        // accuracy agrees with dl-fit eval.
+        let acc = table(try String(contentsOfFile: dir + "/acc.tsv", encoding: .utf8))
+        let eval = try String(contentsOfFile: dir + "/eval.tsv", encoding: .utf8).split(separator: "\n")[1].split(separator: "\t")
+        XCTAssertEqual(acc["accuracy train NA NA"]!, Double(eval[3])!, accuracy: 1e-6)
+
+        // The same k-redundancy at layer 0 as dl-kfilter's k-filtering.
+        let kf = try sh("dl-kfilter -k 5 --batch 500 d.h5 -q | dl-data info")
+        XCTAssertTrue(kf.out.contains(String(format: "k_redundancy=%.6g", red["k_redundancy train 0 5"]!))
+                      || kf.out.contains("k_redundancy=\(red["k_redundancy train 0 5"]!)"), kf.out)
+
+        guard Shell.haveH5py else { return }
+        // Independent numpy checks: LSD by lstsq at every layer, H(Y|Z) of layer 1.
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            d, m = h5py.File("d.h5"), h5py.File("m.h5")
+            X, y = d["train/X"][:].astype(np.float64), d["train/y"][:]
+            Y = np.eye(10)[y]
+            rows = [l.split("\\t") for l in open("lsd.tsv").read().split("\\n")[1:] if l]
+            ours = {int(r[2]): float(r[4]) for r in rows if r[0] == "lsd"}
+            Z, Zs = X, []
+            L = len(m["model/layers"])
+            for i in range(1, L + 1):
+                A = Z @ m[f"model/layers/{i}/W"][:].astype(np.float64) + m[f"model/layers/{i}/b"][:]
+                Z = np.maximum(A, 0) if i < L else np.exp(A - A.max(1, keepdims=True))
+                if i == L: Z /= Z.sum(1, keepdims=True)
+                Zs.append(Z)
+            for i, Z in enumerate([X] + Zs):
+                B = np.linalg.lstsq(Z, Y, rcond=None)[0]
+                want = ((Y - Z @ B) ** 2).sum() / len(Y)
+                assert abs(ours[i] - want) < 1e-4 * want, (i, ours[i], want)
+            H = []
+            for j in range(Zs[0].shape[1]):
+                c = np.bincount(y[Zs[0][:, j] > 0], minlength=10)
+                if c.sum(): p = c[c > 0] / c.sum(); H.append(-(p * np.log2(p)).sum())
+            ent = [l.split("\\t") for l in open("ent.tsv").read().split("\\n")[1:] if l]
+            got = [float(r[4]) for r in ent if r[:3] == ["conditional_entropy", "train", "1"]][0]
+            assert abs(got - np.mean(H)) < 1e-3, (got, np.mean(H))
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "ok\n")
+    }
+
+    func testDataFilesJSONAndPipes() throws {
+        let r = try sh("""
+            dl-data checkerboard --rows 400 --test-rows 100 -q | dl-measure lsd --split all --json > lsd.json \
+            && dl-data checkerboard --rows 400 -q | dl-measure redundancy -k 5 --no-header \
+            && dl-data sine --rows 200 -q | dl-measure lsd --intercept -q
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.hasPrefix("k_redundancy\ttrain\t0\t5\t"), r.out)
+        XCTAssertTrue(r.out.contains("lsd\ttrain\t0\tNA\t"), r.out)  // regression targets Y
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/lsd.json"))) as! [[String: Any]]
+        XCTAssertEqual(json.map { $0["split"] as! String }, ["train", "train", "test", "test"])
+        // Two coordinates cannot fit a checkerboard: LSD near that of no fit at all.
+        let v = json[0]["value"] as! Double
+        XCTAssertTrue(v > 0.4 && v <= 1, "\(v)")
+    }
+
+    func testBadInput() throws {
+        try sh("""
+            dl-data checkerboard --rows 100 -q > d.h5 && dl-data sine --rows 50 -q > s.h5 \
+            && dl-fit d.h5 --arch 2-8-2 --epochs 1 --batch-size 10 -q -o m.h5 \
+            && dl-data fashion-mnist --limit 100 -q | dl-fit --arch 784-8-10 --epochs 1 --batch-size 10 -q -o f.h5
+            """)
+        assertFails(try sh("dl-measure redundancy s.h5 -o o.tsv"), status: 1, mentions: "no class labels y")
+        assertFails(try sh("dl-measure entropy s.h5 -o o.tsv"), status: 1, mentions: "no class labels y")
+        assertFails(try sh("dl-measure lsd f.h5 d.h5 -o o.tsv"), status: 1, mentions: "takes 784 inputs but")
+        assertFails(try sh("dl-measure redundancy -k 30 --batch 20 d.h5 -o o.tsv"), status: 1, mentions: "k = 30 needs more than 30 rows")
+        assertFails(try sh("dl-measure lsd d.h5 --split val -o o.tsv"), status: 1, mentions: "has no /val split")
+        assertFails(try sh("dl-measure lsd m.h5 d.h5 --layers 0,3 -o o.tsv"), status: 2, mentions: "there is no layer 3")
+        assertFails(try sh("dl-measure rank d.h5 -o o.tsv"), status: 2, mentions: "needs a model file")
+        assertFails(try sh("dl-measure accuracy m.h5 -o o.tsv"), status: 2, mentions: "needs a data file")
+        assertFails(try sh("dl-measure lsd m.h5 m.h5 -o o.tsv"), status: 2, mentions: "two model files")
+        assertFails(try sh("dl-measure lsd - - -o o.tsv"), status: 2, mentions: "at most one of them '-'")
+        assertFails(try sh("dl-measure redundancy -k 5,x d.h5 -o o.tsv"), status: 2, mentions: "comma-separated integers")
+        assertFails(try sh("dl-measure lsd d.h5 --split nope -o o.tsv"), status: 2, mentions: "unknown split 'nope'")
+        assertFails(try sh("dl-measure entropy m.h5 --bits 30 -o o.tsv"), status: 2, mentions: "--bits: 30 is outside")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
+        guard Shell.haveH5py else { return }
+        try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            f = h5py.File("nan.h5", "w"); f.attrs["dl_kind"] = "data"
+            X = np.random.rand(20, 2).astype(np.float32); X[4, 0] = np.nan
+            f["train/X"] = X; f["train/y"] = np.arange(20, dtype=np.int32) % 2; f.close()
+            f = h5py.File("single.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.random.rand(20, 2).astype(np.float32)
+            f["train/y"] = np.array([0] * 10 + [1] * 9 + [2], np.int32); f.close()
+            PY
+            """)
+        assertFails(try sh("dl-measure lsd nan.h5 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")
+        assertFails(try sh("dl-measure redundancy nan.h5 -k 3 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")
+        let single = try sh("dl-measure redundancy -k 3 single.h5 -o o.tsv")
+        XCTAssertEqual(single.status, 0, single.stderr)
+        XCTAssertTrue(single.stderr.contains("warning: /train: class 2 has a single sample"), single.stderr)
+    }
+
+    func testHelp() throws {
+        for sub in ["", "lsd", "redundancy", "entropy", "rank", "accuracy"] {
+            let r = try sh("dl-measure \(sub) --help")
+            XCTAssertEqual(r.status, 0, sub)
+            XCTAssertTrue(r.out.contains("e.g.:"), sub)
+        }
+    }
+}
