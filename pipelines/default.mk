@@ -1,7 +1,9 @@
 # The default pipeline on the embedded data (Fashion-MNIST from Debian's
-# dataset-fashion-mnist): load → k-filter the training set → fit → evaluate.
-# Later stages (layer-wise training, compression, measures) extend this chain.
+# dataset-fashion-mnist): load → k-filter the training set → fit → evaluate →
+# measure every layer (LSD, k-redundancy, H(Y|Z), weight entropy, stable rank).
+# Later stages (layer-wise training, compression) extend this chain.
 #   make -f pipelines/default.mk BIN=.build/release OUT=out
+# A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 3000" etc.
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -17,11 +19,21 @@ FIT_FLAGS ?= --arch 784-392-50-10 --epochs 10 --batch-size 128 --lr 0.02 --momen
 # k-filtering as the thesis ran it for Table 5.1: k = 10 within batches of 6148.
 KFILTER_FLAGS ?= -k 10 --batch 6148
 
+# dl-data options (e.g. --limit N for a quick run).
+DATA_FLAGS ?=
+
+# The measures, on the full training split (Th. 5.3–5.5): k-redundancy for the
+# k of Table 5.1 within the same batches; weight entropy over 2^4 and 2^8 bins.
+MEASURE_FLAGS ?= --split train
+REDUNDANCY_FLAGS ?= -k 5,10,20 --batch 6148
+ENTROPY_FLAGS ?= --bits 4,8
+MEASURES := lsd redundancy entropy rank accuracy
+
 .PHONY: all
-all: $(OUT)/data.info $(OUT)/model.eval.tsv
+all: $(OUT)/data.info $(OUT)/model.eval.tsv $(OUT)/measures.tsv
 
 $(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
-	$(BIN)/dl-data fashion-mnist -o $@
+	$(BIN)/dl-data fashion-mnist $(DATA_FLAGS) -o $@
 
 $(OUT)/data.info: $(OUT)/data.h5
 	$(BIN)/dl-data info $< -o $@
@@ -37,6 +49,26 @@ $(OUT)/model.h5: $(OUT)/filtered.h5 $(BIN)/dl-fit
 # Loss and accuracy of the model on every split of the full data.
 $(OUT)/model.eval.tsv: $(OUT)/model.h5 $(OUT)/data.h5
 	$(BIN)/dl-fit eval $^ -o $@
+	cat $@
+
+# One tidy table per measure (metric, split, layer, param, value), then all in one.
+$(OUT)/lsd.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-measure
+	$(BIN)/dl-measure lsd $(OUT)/model.h5 $(OUT)/data.h5 $(MEASURE_FLAGS) -o $@
+
+$(OUT)/redundancy.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-measure
+	$(BIN)/dl-measure redundancy $(REDUNDANCY_FLAGS) $(OUT)/model.h5 $(OUT)/data.h5 $(MEASURE_FLAGS) -o $@
+
+$(OUT)/entropy.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-measure
+	$(BIN)/dl-measure entropy $(ENTROPY_FLAGS) $(OUT)/model.h5 $(OUT)/data.h5 $(MEASURE_FLAGS) -o $@
+
+$(OUT)/rank.tsv: $(OUT)/model.h5 $(BIN)/dl-measure
+	$(BIN)/dl-measure rank $(OUT)/model.h5 -o $@
+
+$(OUT)/accuracy.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-measure
+	$(BIN)/dl-measure accuracy $(OUT)/model.h5 $(OUT)/data.h5 -o $@
+
+$(OUT)/measures.tsv: $(MEASURES:%=$(OUT)/%.tsv)
+	{ head -n 1 $<; for f in $^; do tail -n +2 $$f; done; } > $@
 	cat $@
 
 $(OUT):

@@ -19,6 +19,7 @@ struct DLMeasure: ParsableCommand {
               dl-data fashion-mnist | dl-measure redundancy -k 5,10,20 --batch 6148
               dl-measure entropy model.h5 data.h5 --split all --json
               dl-measure rank model.h5
+              dl-measure lsd model.h5 data.h5 --epoch 3   (a dl-fit --snapshots file)
             """,
         version: dlVersion,
         subcommands: [LSD.self, Redundancy.self, Entropy.self, Rank.self, Accuracy.self]
@@ -37,12 +38,15 @@ struct MeasureOptions: ParsableArguments {
     var layers: String?
     @Option(help: ArgumentHelp("Measure only the first N rows of each split.", valueName: "n"))
     var limit: Int?
+    @Option(help: ArgumentHelp("Use the model's weights after epoch E (a dl-fit --snapshots file).", valueName: "e"))
+    var epoch: Int?
     @Flag(help: "Print a JSON array of objects instead of TSV.") var json = false
     @Flag(help: "Leave out the TSV header line (to append to a table).") var noHeader = false
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
+        if let epoch, epoch < 1 { throw ValidationError("--epoch must be at least 1") }
         if let split {
             let names = split.split(separator: ",").map(String.init)
             if names.isEmpty || (names.contains("all") && names.count > 1) {
@@ -62,7 +66,7 @@ struct MeasureOptions: ParsableArguments {
     func start() throws -> MeasureInputs {
         common.apply()
         try common.outputTarget.check(binary: false)
-        return try MeasureInputs.load(files.isEmpty ? ["-"] : files)
+        return try MeasureInputs.load(files.isEmpty ? ["-"] : files, snapshot: epoch)
     }
 
     func splitList(default fallback: String) -> [String] {

@@ -19,7 +19,7 @@ func writeTinyMNIST(_ dir: String, gzip: Bool) throws {
         ("t10k-labels-idx1-ubyte", idx(type: 8, shape: [4], payload: [2, 1, 0, 2])),
     ]
     for (name, data) in files {
-        FileManager.default.createFile(atPath: dir + "/" + name, contents: data)
+        _ = FileManager.default.createFile(atPath: dir + "/" + name, contents: data)
         if gzip { try Shell.run("gzip -f \(name)", in: dir) }
     }
 }
@@ -170,14 +170,14 @@ final class DLDataEndToEndTests: EndToEndCase {
     /// Crafted inputs that once trapped, hung or were silently mangled.
     func testHostileInputs() throws {
         let hugeImages = idx(type: 8, shape: [0, 0xFFFF_FFFF, 0xFFFF_FFFF, 0xFFFF_FFFF], payload: [])
-        FileManager.default.createFile(atPath: dir + "/huge", contents: hugeImages)
-        FileManager.default.createFile(atPath: dir + "/nolabels", contents: idx(type: 8, shape: [0], payload: []))
+        _ = FileManager.default.createFile(atPath: dir + "/huge", contents: hugeImages)
+        _ = FileManager.default.createFile(atPath: dir + "/nolabels", contents: idx(type: 8, shape: [0], payload: []))
         assertFails(try sh("dl-data idx --train-images huge --train-labels nolabels -o o.h5"), status: 1, mentions: "too large")
         // int32 labels are decoded exactly, and absurd class counts refused.
-        FileManager.default.createFile(atPath: dir + "/img", contents: idx(type: 8, shape: [1, 2], payload: [1, 2]))
-        FileManager.default.createFile(atPath: dir + "/big", contents: idx(type: 0x0C, shape: [1], payload: [0x7F, 0xFF, 0xFF, 0xFF]))
+        _ = FileManager.default.createFile(atPath: dir + "/img", contents: idx(type: 8, shape: [1, 2], payload: [1, 2]))
+        _ = FileManager.default.createFile(atPath: dir + "/big", contents: idx(type: 0x0C, shape: [1], payload: [0x7F, 0xFF, 0xFF, 0xFF]))
         assertFails(try sh("dl-data idx --train-images img --train-labels big -o o.h5"), status: 1, mentions: "label 2147483647")
-        FileManager.default.createFile(atPath: dir + "/f32", contents: idx(type: 0x0D, shape: [1], payload: [0, 0, 0, 0]))
+        _ = FileManager.default.createFile(atPath: dir + "/f32", contents: idx(type: 0x0D, shape: [1], payload: [0, 0, 0, 0]))
         assertFails(try sh("dl-data idx --train-images img --train-labels f32 -o o.h5"), status: 1, mentions: "not integer labels")
         // Option extremes are usage errors, not traps or hangs.
         assertFails(try sh("dl-data spirals --turns 1e22 -o o.h5"), status: 2, mentions: "--turns")

@@ -105,6 +105,18 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         XCTAssertTrue(v > 0.4 && v <= 1, "\(v)")
     }
 
+    func testSnapshots() throws {
+        let r = try sh("""
+            dl-data checkerboard --rows 300 -q > d.h5 \
+            && dl-fit d.h5 --arch 2-16-2 --epochs 3 --batch-size 20 --snapshots -q -o m.h5 \
+            && dl-measure rank m.h5 > final.tsv && dl-measure rank --epoch 3 m.h5 > e3.tsv && cmp final.tsv e3.tsv \
+            && dl-measure lsd --epoch 1 m.h5 d.h5 -q > e1.tsv && dl-measure lsd m.h5 d.h5 -q > last.tsv && ! cmp -s e1.tsv last.tsv
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        assertFails(try sh("dl-measure rank --epoch 9 m.h5"), status: 1, mentions: "no snapshot of epoch 9 (it has epochs 1…3)")
+        assertFails(try sh("dl-measure lsd --epoch 2 d.h5"), status: 2, mentions: "no model file was given")
+    }
+
     func testBadInput() throws {
         try sh("""
             dl-data checkerboard --rows 100 -q > d.h5 && dl-data sine --rows 50 -q > s.h5 \

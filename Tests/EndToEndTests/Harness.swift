@@ -23,8 +23,8 @@ struct Shell {
     @discardableResult
     static func run(_ script: String, in dir: String) throws -> Result {
         let outPath = dir + "/.stdout", errPath = dir + "/.stderr"
-        FileManager.default.createFile(atPath: outPath, contents: nil)
-        FileManager.default.createFile(atPath: errPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: outPath, contents: nil)
+        _ = FileManager.default.createFile(atPath: errPath, contents: nil)
         let p = Process()
         p.executableURL = URL(fileURLWithPath: "/bin/bash")
         p.arguments = ["-o", "pipefail", "-c", script]

@@ -12,8 +12,9 @@ public struct MeasureInputs {
 
     public init() {}
 
-    /// Reads one or two files and sorts them by their dl_kind (model or data).
-    public static func load(_ paths: [String]) throws -> MeasureInputs {
+    /// Reads one or two files and sorts them by their dl_kind (model or data);
+    /// `snapshot`: take the model's weights after that epoch.
+    public static func load(_ paths: [String], snapshot: Int? = nil) throws -> MeasureInputs {
         guard !paths.isEmpty, paths.count <= 2 else {
             throw DLError.usage("give one or two files (a model, data, or both)")
         }
@@ -27,7 +28,7 @@ public struct MeasureInputs {
             switch try checkDLFile(file, kinds: ["model", "data"]) {
             case "model":
                 guard inputs.model == nil else { throw DLError.usage("two model files given (\(inputs.modelName!) and \(name))") }
-                let (model, meta) = try readModelFile(file)
+                let (model, meta) = try readModelFile(file, snapshot: snapshot)
                 if let i = model.parameters.firstIndex(where: { !$0.isFinite }) {
                     throw DLError.input("\(name): the model has a NaN or Inf parameter (index \(i))", hint: "did its training diverge?")
                 }
@@ -39,6 +40,9 @@ public struct MeasureInputs {
                 inputs.data = try readDataFile(file)
                 inputs.dataName = name
             }
+        }
+        if snapshot != nil && inputs.model == nil {
+            throw DLError.usage("--epoch picks a model snapshot, but no model file was given")
         }
         return inputs
     }

@@ -85,8 +85,9 @@ func writeModelAttributes(_ model: MLP, _ meta: ModelMetadata, to g: H5Group) th
     for (k, v) in meta.settings.sorted(by: { $0.key < $1.key }) { try g.setAttribute(k, v) }
 }
 
-/// Reads the model of a model file (its final parameters).
-public func readModelFile(_ file: H5File) throws -> (model: MLP, metadata: ModelMetadata) {
+/// Reads the model of a model file: its final parameters, or those of the
+/// snapshot taken after epoch `snapshot` (dl-fit --snapshots).
+public func readModelFile(_ file: H5File, snapshot: Int? = nil) throws -> (model: MLP, metadata: ModelMetadata) {
     _ = try checkDLFile(file, kinds: ["model"])
     let g = try file.root.openGroup("model")
     func attr(_ name: String) throws -> H5AttributeValue {
@@ -106,7 +107,16 @@ public func readModelFile(_ file: H5File) throws -> (model: MLP, metadata: Model
     }
     let head = OutputHead(kind, alpha: Float(try attr("alpha").double ?? 0.1), beta: Float(try attr("beta").double ?? 0))
     var model = try MLP(widths: widths, hidden: hidden, head: head)
-    let layers = try g.openGroup("layers")
+    var source = g
+    if let snapshot {
+        guard g.kind(of: "snapshots") == .group, try g.openGroup("snapshots").kind(of: "epoch_\(snapshot)") == .group else {
+            let have = g.kind(of: "snapshots") == .group ? try g.openGroup("snapshots").children().count : 0
+            throw DLError.input("\(file.name) has no snapshot of epoch \(snapshot)",
+                                hint: have > 0 ? "it has epochs 1…\(have)" : "train with dl-fit --snapshots to keep them")
+        }
+        source = try g.openGroup("snapshots").openGroup("epoch_\(snapshot)")
+    }
+    let layers = try source.openGroup("layers")
     for i in 1...model.layers {
         let l = try layers.openGroup(String(i))
         let W = try l.read("W", as: Float.self)

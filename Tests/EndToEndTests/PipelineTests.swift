@@ -1,0 +1,32 @@
+import XCTest
+import Foundation
+
+/// The default pipeline (pipelines/default.mk), small: every stage runs and
+/// leaves its results under OUT.
+final class PipelineEndToEndTests: EndToEndCase {
+    func testSmallDefaultPipeline() throws {
+        guard Shell.have("make") else { throw XCTSkip("make is not installed") }
+        let r = try sh("""
+            make -s -f \(Shell.repoRoot)/pipelines/default.mk BIN=\(Shell.binDir) OUT=out \
+              DATA_FLAGS="--shuffle --limit 3000" KFILTER_FLAGS="-k 10 --batch 1000" \
+              FIT_FLAGS="--arch 784-32-16-10 --epochs 2 --batch-size 64" REDUNDANCY_FLAGS="-k 5,10 --batch 1000" \
+              MEASURE_FLAGS="--split train -q"
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        for f in ["data.h5", "filtered.h5", "model.h5", "model.eval.tsv", "lsd.tsv", "redundancy.tsv",
+                  "entropy.tsv", "rank.tsv", "accuracy.tsv", "measures.tsv"] {
+            XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/" + f), f)
+        }
+        let table = try String(contentsOfFile: dir + "/out/measures.tsv", encoding: .utf8)
+        let lines = table.split(separator: "\n")
+        XCTAssertEqual(lines.first, "metric\tsplit\tlayer\tparam\tvalue")
+        XCTAssertEqual(lines.filter { $0.hasPrefix("metric") }.count, 1, "one header")
+        let metrics = Set(lines.dropFirst().map { String($0.split(separator: "\t")[0]) })
+        XCTAssertEqual(metrics, ["lsd", "feature_rank", "k_redundancy", "class_entropy", "conditional_entropy",
+                                 "dead_features", "weight_entropy", "stable_rank", "accuracy", "loss"])
+        XCTAssertEqual(lines.filter { $0.hasPrefix("lsd\ttrain\t") }.count, 4)  // layers 0…3
+        // Re-running finds everything up to date.
+        let again = try sh("make -q -f \(Shell.repoRoot)/pipelines/default.mk BIN=\(Shell.binDir) OUT=out")
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+}
