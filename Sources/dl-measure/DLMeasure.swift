@@ -103,8 +103,10 @@ struct LSD: ParsableCommand {
         abstract: "Least squares distance (1/m)·‖Y − Z Z⁺ Y‖²_F from each layer to the targets (Th. 5.3.1).",
         discussion: """
             Y is one-hot for class labels (or the regression targets Y). Z Z⁺ Y is a
-            float64 least-squares fit by SVD (LAPACK gelsd), so rank-deficient layers
-            (dead units) are fine; the rank found is printed as feature_rank.
+            float64 least-squares fit: Householder QR over chunks of rows (in
+            parallel), then an SVD solve (LAPACK gelsd) whose rank cut makes
+            rank-deficient layers (dead units) fine; the rank found is printed as
+            feature_rank.
             e.g.:
               dl-measure lsd model.h5 data.h5
               dl-measure lsd features.h5 --split all
@@ -117,7 +119,8 @@ struct LSD: ParsableCommand {
     func run() throws {
         let inputs = try options.start()
         let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
-        try options.emit(try measureLSD(inputs, splits: splits, layers: options.layerSet, intercept: intercept))
+        try options.emit(try measureLSD(inputs, splits: splits, layers: options.layerSet, intercept: intercept,
+                                          threads: options.threads))
     }
 }
 

@@ -90,6 +90,32 @@ final class MeasuresTests: XCTestCase {
         XCTAssertEqual(try leastSquaresDistance(Matrix(zeros: [m, 3]), Y).lsd, 1, accuracy: 1e-15)
     }
 
+    func testLSDChunksAndThreadsAgree() throws {
+        // Several TSQR rounds (chunks of 2n = 14 or 20 rows), rank-deficient columns,
+        // threads: the same LSD and rank as one chunk, and as the normal equations.
+        let m = 500
+        let base = try randomMatrix(m, 5, seed: 11)
+        var v = [Float]()
+        for i in 0..<m {
+            let r = (0..<5).map { base[i, $0] }
+            v += r + [0, r[3]]
+        }
+        let Z = try Matrix(shape: [m, 7], storage: v)
+        let Y = oneHot(randomLabels(m, classes: 6, seed: 12), classes: 6)
+        let want = try normalEquationsLSD(base, Y)
+        var results: [LSDResult] = []
+        for (chunk, threads) in [(nil, 1), (14, 1), (14, 3), (20, 2), (499, 2), (1, 1)] as [(Int?, Int)] {
+            let r = try leastSquaresDistance(Z, Y, threads: threads, chunkRows: chunk)
+            XCTAssertEqual(r.lsd, want, accuracy: 1e-12, "chunk \(chunk ?? 0)")
+            XCTAssertEqual(r.rank, 5)
+            results.append(r)
+        }
+        // The thread count never changes the bits.
+        XCTAssertEqual(results[1], results[2])
+        XCTAssertEqual(try leastSquaresDistance(Z, Y, intercept: true, threads: 2, chunkRows: 16).lsd,
+                       try leastSquaresDistance(Z, Y, intercept: true).lsd, accuracy: 1e-12)
+    }
+
     func testLSDRejectsNaN() throws {
         var Z = try randomMatrix(10, 2, seed: 1)
         Z[3, 1] = .nan

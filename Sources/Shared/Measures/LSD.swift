@@ -1,11 +1,20 @@
+import CLAPACKE
+import Foundation
+
 // The least squares distance (Th. 5.3.1, eq. 5.3): how far the targets Y lie from
 // the column space of a representation Z,
 //     LSD(Y, Z) = (1/m) · ‖Y − Z Z⁺ Y‖²_F,
 // which falls layer by layer in a trained net (Th. Figure 5.6).
 //
-// Z Z⁺ Y is the least-squares fit of Y on Z, computed in float64 by LAPACK's SVD
-// solver (gelsd: QR first when m ≫ n, then an SVD of R), so a rank-deficient Z
-// (dead ReLUs, constant pixels) is handled by its rank cut, never by an inverse.
+// Computed in float64 by Householder QR, never by an inverse or the normal
+// equations, as a tall-skinny QR (TSQR): the rows are cut into chunks, each chunk
+// is factored Z_c = Q_c R_c on its own thread, and Y_c is rotated by Q_cᵀ. The
+// rows of Q_cᵀY_c below R_c are orthogonal to everything Z_c can fit, so their
+// squares go straight into the residual; the stacked [R_c | Q_cᵀY_c] are reduced
+// again the same way until one n×n R is left. That small system is solved by
+// LAPACK's SVD solver (gelsd), whose rank cut handles a rank-deficient Z (dead
+// ReLUs, constant pixels) exactly as numpy.linalg.lstsq does. Memory: a chunk per
+// thread, never a float64 copy of Z.
 
 public struct LSDResult: Equatable, Sendable {
     public var lsd: Double
@@ -22,26 +31,155 @@ public func oneHot(_ labels: [Int32], classes: Int) -> Matrix64 {
 
 /// LSD(Y, Z) with Z: [m, n] (float32 features, widened to float64) and Y: [m, K].
 /// `intercept` appends a column of ones to Z (a bias in the fit); the thesis' eq. 5.3 has none.
-public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = false, rcond: Double? = nil) throws -> LSDResult {
+/// `rcond`: singular values of Z below rcond·σ_max count as zero (default max(m, n)·ε, as numpy).
+/// `chunkRows`: rows per QR chunk (default 4096; at least 2n); `threads` chunks are factored at once.
+/// The result does not depend on `threads`.
+public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = false, rcond: Double? = nil,
+                                 threads: Int = 1, chunkRows: Int? = nil) throws -> LSDResult {
     try Z.checkMatrix("Z")
     try Y.checkMatrix("Y", rows: Z.rows)
-    let m = Z.rows, n = Z.cols + (intercept ? 1 : 0)
+    let m = Z.rows, d = Z.cols, n = d + (intercept ? 1 : 0), K = Y.cols
     guard m > 0 else { throw DLError.input("LSD of an empty representation (0 rows)") }
     guard Z.allFinite else { throw DLError.input("LSD of a representation with NaN or Inf values") }
-    var Zd = Matrix64(zeros: [m, n])
-    Z.storage.withUnsafeBufferPointer { src in
-        Zd.storage.withUnsafeMutableBufferPointer { dst in
-            let d = Z.cols
-            for i in 0..<m {
-                for j in 0..<d { dst[i * n + j] = Double(src[i * d + j]) }
-                if intercept { dst[i * n + d] = 1 }
+    guard Y.allFinite else { throw DLError.input("LSD with NaN or Inf targets") }
+    guard n > 0, K > 0 else {
+        // Nothing to fit with, or nothing to fit.
+        let ss = Y.storage.reduce(0) { $0 + $1 * $1 }
+        return LSDResult(lsd: ss / Double(m), rank: 0)
+    }
+    // At least 2n rows a chunk, so every round at least halves the stack.
+    let chunk = max(chunkRows ?? 4096, 2 * n)
+    let cut = rcond ?? Double(max(m, n)) * Double.ulpOfOne
+
+    // Round 1 reads Z and Y; later rounds read the stacked R and QᵀY of the round before.
+    var residual = 0.0
+    var rows = m
+    var reduced = try Z.storage.withUnsafeBufferPointer { zp in
+        try Y.storage.withUnsafeBufferPointer { yp in
+            try qrReduce(rows: m, n: n, K: K, chunk: chunk, threads: threads) { start, count, A, B in
+                // Column-major chunk: A[i + j·count] = Z[start + i, j].
+                for i in 0..<count {
+                    let src = zp.baseAddress! + (start + i) * d
+                    for j in 0..<d { A[i + j * count] = Double(src[j]) }
+                    if intercept { A[i + d * count] = 1 }
+                    let ys = yp.baseAddress! + (start + i) * K
+                    for k in 0..<K { B[i + k * count] = ys[k] }
+                }
             }
         }
     }
-    let fit = try leastSquares(Zd, Y, rcond: rcond)
-    // R = Y − Z·B, explicitly: the residual rows gelsd leaves behind hold ‖R‖² only at full rank.
-    var R = Y
-    try gemm(&R, Zd, fit.x, alpha: -1, beta: 1)
-    let ss = R.count == 0 ? 0 : R.storage.withUnsafeBufferPointer { p in Double.dot(p.count, p.baseAddress!, p.baseAddress!) }
-    return LSDResult(lsd: ss / Double(m), rank: fit.rank)
+    residual += reduced.residual
+    rows = reduced.rows
+    while rows > n {
+        let S = reduced
+        reduced = try S.R.withUnsafeBufferPointer { rp in
+            try S.C.withUnsafeBufferPointer { cp in
+                try qrReduce(rows: S.rows, n: n, K: K, chunk: chunk, threads: threads) { start, count, A, B in
+                    for i in 0..<count {
+                        for j in 0..<n { A[i + j * count] = rp[(start + i) * n + j] }
+                        for k in 0..<K { B[i + k * count] = cp[(start + i) * K + k] }
+                    }
+                }
+            }
+        }
+        residual += reduced.residual
+        rows = reduced.rows
+    }
+
+    // The last small system min ‖C − R·B‖ (R: [rows, n]) by SVD, column-major.
+    let r = reduced.rows, ld = max(r, n)
+    var A = [Double](repeating: 0, count: r * n)
+    var B = [Double](repeating: 0, count: ld * K)
+    for i in 0..<r {
+        for j in 0..<n { A[i + j * r] = reduced.R[i * n + j] }
+        for k in 0..<K { B[i + k * ld] = reduced.C[i * K + k] }
+    }
+    let original = A
+    var s = [Double](repeating: 0, count: max(1, min(r, n)))
+    var rank: Int32 = 0
+    let info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, Int32(r), Int32(n), Int32(K), &A, Int32(max(1, r)),
+                              &B, Int32(ld), &s, cut, &rank)
+    if info != 0 {
+        throw DLError.input(info > 0 ? "least squares: SVD did not converge" : "LAPACK dgelsd: argument \(-info) is invalid")
+    }
+    // Its residual, explicitly (gelsd leaves it in B only at full rank).
+    for k in 0..<K {
+        for i in 0..<r {
+            var fit = 0.0
+            for j in 0..<n { fit += original[i + j * r] * B[j + k * ld] }
+            let e = reduced.C[i * K + k] - fit
+            residual += e * e
+        }
+    }
+    return LSDResult(lsd: residual / Double(m), rank: Int(rank))
+}
+
+/// One TSQR round's result: the stacked R_c ([rows, n], row-major), the stacked
+/// first rows of Q_cᵀY_c ([rows, K]) and the squares of the rest.
+private struct Reduction {
+    var R: [Double]
+    var C: [Double]
+    var rows: Int
+    var residual: Double
+}
+
+/// Factors consecutive chunks of `chunk` rows (filled column-major by `fill`) on
+/// `threads` threads, each with single-threaded LAPACK.
+private func qrReduce(rows m: Int, n: Int, K: Int, chunk: Int, threads: Int,
+                      fill: (_ start: Int, _ count: Int, _ A: UnsafeMutablePointer<Double>, _ B: UnsafeMutablePointer<Double>) -> Void) throws -> Reduction {
+    let chunks = (m + chunk - 1) / chunk
+    // Where each chunk's R rows land in the stack.
+    var offsets = [Int](repeating: 0, count: chunks + 1)
+    for c in 0..<chunks { offsets[c + 1] = offsets[c] + min(min(chunk, m - c * chunk), n) }
+    let stacked = offsets[chunks]
+    var R = [Double](repeating: 0, count: stacked * n)
+    var C = [Double](repeating: 0, count: stacked * K)
+    var residuals = [Double](repeating: 0, count: chunks)
+    var infos = [Int32](repeating: 0, count: chunks)
+    let workers = max(1, min(threads, chunks))
+    R.withUnsafeMutableBufferPointer { Rp in
+        C.withUnsafeMutableBufferPointer { Cp in
+            residuals.withUnsafeMutableBufferPointer { resp in
+                infos.withUnsafeMutableBufferPointer { infop in
+                    withBLASThreads(workers > 1 ? 1 : max(1, threads)) {
+                        DispatchQueue.concurrentPerform(iterations: workers) { t in
+                            let A = UnsafeMutablePointer<Double>.allocate(capacity: chunk * n)
+                            let B = UnsafeMutablePointer<Double>.allocate(capacity: chunk * K)
+                            let tau = UnsafeMutablePointer<Double>.allocate(capacity: n)
+                            defer { A.deallocate(); B.deallocate(); tau.deallocate() }
+                            for c in stride(from: t, to: chunks, by: workers) {
+                                let start = c * chunk, count = min(chunk, m - start)
+                                fill(start, count, A, B)
+                                let r = min(count, n)
+                                var info = LAPACKE_dgeqrf(LAPACK_COL_MAJOR, Int32(count), Int32(n), A, Int32(count), tau)
+                                if info == 0 {
+                                    info = LAPACKE_dormqr(LAPACK_COL_MAJOR, CChar(UInt8(ascii: "L")), CChar(UInt8(ascii: "T")),
+                                                          Int32(count), Int32(K), Int32(r), A, Int32(count), tau,
+                                                          B, Int32(count))
+                                }
+                                infop[c] = info
+                                // R_c: the upper trapezoid of A (below it lie Householder vectors).
+                                let base = offsets[c]
+                                for i in 0..<r {
+                                    let row = Rp.baseAddress! + (base + i) * n
+                                    for j in 0..<n { row[j] = j >= i ? A[i + j * count] : 0 }
+                                    for k in 0..<K { Cp[(base + i) * K + k] = B[i + k * count] }
+                                }
+                                var ss = 0.0
+                                for k in 0..<K {
+                                    for i in r..<count { let v = B[i + k * count]; ss += v * v }
+                                }
+                                resp[c] = ss
+                            }
+                        }
+                    }
+                }
+            }
+        }
+    }
+    if let bad = infos.first(where: { $0 != 0 }) {
+        throw DLError.input("LAPACK QR failed (info \(bad))")
+    }
+    // Summed in chunk order, so the result does not depend on the threads.
+    return Reduction(R: R, C: C, rows: stacked, residual: residuals.reduce(0, +))
 }

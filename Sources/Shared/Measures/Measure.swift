@@ -105,7 +105,8 @@ public struct MeasureInputs {
 }
 
 /// LSD(Y, Z_i) per split and layer (Th. eq. 5.3), plus the numerical rank of each Z_i.
-public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, intercept: Bool) throws -> [MeasureRow] {
+public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, intercept: Bool,
+                       threads: Int = 1) throws -> [MeasureRow] {
     try inputs.checkLayers(layers)
     var rows: [MeasureRow] = []
     for s in splits {
@@ -120,7 +121,7 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
         }
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
             let t0 = monotonicSeconds()
-            let result = try leastSquaresDistance(r.Z, Y, intercept: intercept)
+            let result = try leastSquaresDistance(r.Z, Y, intercept: intercept, threads: threads)
             Log.info(String(format: "/%@ layer %d: LSD %.6f (rank %d of %d) in %.2fs", s.name, r.layer, result.lsd,
                             result.rank, r.Z.cols, monotonicSeconds() - t0))
             rows.append(MeasureRow("lsd", split: s.name, layer: r.layer, value: result.lsd))
