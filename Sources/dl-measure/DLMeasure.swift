@@ -201,7 +201,7 @@ struct Entropy: ParsableCommand {
         let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
                                       bits: try parseList(bits, option: "--bits", range: 1...24),
-                                      sampleFraction: sample, seed: options.common.seed)
+                                      sampleFraction: sample, seed: options.common.seed, threads: options.threads)
         try options.emit(rows)
     }
 }

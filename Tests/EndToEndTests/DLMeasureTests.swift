@@ -17,7 +17,8 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         let r = try sh("""
             dl-data fashion-mnist --shuffle --limit 1500 -q > d.h5 \
             && dl-fit d.h5 --arch 784-32-16-10 --epochs 3 --batch-size 50 -q -o m.h5 \
-            && dl-measure lsd m.h5 d.h5 -o lsd.tsv && dl-measure lsd d.h5 m.h5 -q > lsd2.tsv && cmp lsd.tsv lsd2.tsv \
+            && dl-measure lsd m.h5 d.h5 -o lsd.tsv && dl-measure lsd d.h5 m.h5 -q --threads 1 > lsd2.tsv && cmp lsd.tsv lsd2.tsv \
+            && dl-measure lsd m.h5 d.h5 -q --threads 3 | cmp - lsd.tsv \
             && dl-measure redundancy -k 3,5 --batch 500 m.h5 d.h5 -q > red.tsv \
             && dl-measure entropy m.h5 d.h5 --split all -q > ent.tsv \
             && dl-measure rank < m.h5 > rank.tsv && dl-measure accuracy m.h5 d.h5 -q > acc.tsv \

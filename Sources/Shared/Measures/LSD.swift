@@ -97,8 +97,9 @@ public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = f
     let original = A
     var s = [Double](repeating: 0, count: max(1, min(r, n)))
     var rank: Int32 = 0
-    let info = LAPACKE_dgelsd(LAPACK_COL_MAJOR, Int32(r), Int32(n), Int32(K), &A, Int32(max(1, r)),
-                              &B, Int32(ld), &s, cut, &rank)
+    let info = withBLASThreads(1) {
+        LAPACKE_dgelsd(LAPACK_COL_MAJOR, Int32(r), Int32(n), Int32(K), &A, Int32(max(1, r)), &B, Int32(ld), &s, cut, &rank)
+    }
     if info != 0 {
         throw DLError.input(info > 0 ? "least squares: SVD did not converge" : "LAPACK dgelsd: argument \(-info) is invalid")
     }
@@ -141,7 +142,7 @@ private func qrReduce(rows m: Int, n: Int, K: Int, chunk: Int, threads: Int,
         C.withUnsafeMutableBufferPointer { Cp in
             residuals.withUnsafeMutableBufferPointer { resp in
                 infos.withUnsafeMutableBufferPointer { infop in
-                    withBLASThreads(workers > 1 ? 1 : max(1, threads)) {
+                    withBLASThreads(1) {  // fixed, so the bits never depend on the thread count
                         DispatchQueue.concurrentPerform(iterations: workers) { t in
                             let A = UnsafeMutablePointer<Double>.allocate(capacity: chunk * n)
                             let B = UnsafeMutablePointer<Double>.allocate(capacity: chunk * K)

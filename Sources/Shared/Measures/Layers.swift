@@ -1,3 +1,5 @@
+import Foundation
+
 // The representations a net makes of data (Th. eq. 5.1: X ↦ Z_1 ↦ … ↦ Z_k = Ŷ),
 // one layer at a time so only two of them are in memory at once.
 
@@ -14,9 +16,10 @@ public struct LayerRepresentation {
 }
 
 /// Calls `body` with X (layer 0) and then each layer's representation of X under
-/// `model`, for the layers in `layers` (all when nil). Forward passes run over the
-/// whole of X with BLAS's threads.
-public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>? = nil,
+/// `model`, for the layers in `layers` (all when nil). Forward passes run in fixed
+/// blocks of rows shared over `threads` threads (single-threaded BLAS each), so
+/// the values never depend on the thread count.
+public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>? = nil, threads: Int = 1,
                                   _ body: (LayerRepresentation) throws -> Void) throws {
     func wanted(_ i: Int) -> Bool { layers?.contains(i) ?? true }
     if wanted(0) { try body(LayerRepresentation(layer: 0, Z: X, selection: X, threshold: 0)) }
@@ -31,12 +34,22 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
     for i in 1...min(last, model.layers) {
         let din = model.widths[i - 1], dout = model.widths[i]
         var A = Matrix(zeros: [m, dout])
+        let block = 1024, blocks = (m + block - 1) / block
+        let workers = max(1, min(threads, blocks))
         if m > 0 {
             Z.storage.withUnsafeBufferPointer { zp in
                 model.parameters.withUnsafeBufferPointer { wp in
                     A.storage.withUnsafeMutableBufferPointer { ap in
-                        denseForward(ap.baseAddress!, zp.baseAddress!, wp.baseAddress! + model.weightOffset(i),
-                                     wp.baseAddress! + model.biasOffset(i), m, din, dout)
+                        withBLASThreads(1) {
+                            DispatchQueue.concurrentPerform(iterations: workers) { t in
+                                for b in stride(from: t, to: blocks, by: workers) {
+                                    let r0 = b * block, rows = min(block, m - r0)
+                                    denseForward(ap.baseAddress! + r0 * dout, zp.baseAddress! + r0 * din,
+                                                 wp.baseAddress! + model.weightOffset(i), wp.baseAddress! + model.biasOffset(i),
+                                                 rows, din, dout)
+                                }
+                            }
+                        }
                     }
                 }
             }

@@ -119,7 +119,7 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
             throw DLError.input("\(inputs.dataName ?? "the data"): /\(s.name) has neither labels y nor targets Y",
                                 hint: "LSD measures the distance to the targets")
         }
-        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
             let result = try leastSquaresDistance(r.Z, Y, intercept: intercept, threads: threads)
             Log.info(String(format: "/%@ layer %d: LSD %.6f (rank %d of %d) in %.2fs", s.name, r.layer, result.lsd,
@@ -135,6 +135,7 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
 /// k nearest neighbours in Z_i all share their class.
 public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, ks: [Int],
                               settings: KFilterSettings) throws -> [MeasureRow] {
+    let threads = settings.knn.threads
     try inputs.checkLayers(layers)
     var rows: [MeasureRow] = []
     let ks = Array(Set(ks)).sorted()
@@ -147,7 +148,7 @@ public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: 
             Log.warning("/\(s.name): class\(singles.count > 1 ? "es" : "") \(singles.map { String($0) }.joined(separator: ", ")) "
                         + "\(singles.count > 1 ? "have" : "has") a single sample, which can never be redundant")
         }
-        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
             let progress = Progress("/\(s.name) layer \(r.layer) kNN", total: s.rows, unit: "rows")
             let masks = try redundancyMasks(X: r.Z, labels: labels, ks: ks, settings: settings, progress: progress)
@@ -166,7 +167,7 @@ public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: 
 /// H(Y) and H(Y|Z_i) per split and layer (Th. 5.5.4), with the dead features a
 /// layer has; with a model, the entropy of each weight tensor for each bit width.
 public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, bits: [Int],
-                           sampleFraction: Double, seed: UInt64) throws -> [MeasureRow] {
+                           sampleFraction: Double, seed: UInt64, threads: Int = 1) throws -> [MeasureRow] {
     try inputs.checkLayers(layers)
     var rows: [MeasureRow] = []
     for s in splits {
@@ -174,7 +175,7 @@ public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set
         var counts = [Int](repeating: 0, count: classes)
         for l in labels where l >= 0 && Int(l) < classes { counts[Int(l)] += 1 }
         rows.append(MeasureRow("class_entropy", split: s.name, value: entropyBits(counts)))
-        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers) { r in
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let h = try conditionalEntropy(r.selection, labels: labels, classes: classes, threshold: r.threshold)
             Log.info(String(format: "/%@ layer %d: H(Y|Z) %.4f bits over %d features (%d dead; a feature selects %.1f%% of the samples)",
                             s.name, r.layer, h.mean, r.selection.cols - h.dead, h.dead, 100 * h.selectedFraction))
