@@ -42,7 +42,7 @@ struct DLKFilter: ParsableCommand {
         if !(1...100_000).contains(k) { throw ValidationError("-k must lie in 1…100000") }
         if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
         if let f = maxFraction, !(f >= 0 && f <= 1) { throw ValidationError("--max-fraction must lie in [0, 1]") }
-        if !(16...65536).contains(block) { throw ValidationError("--block must lie in 16…65536") }
+        if !(16...16384).contains(block) { throw ValidationError("--block must lie in 16…16384 (a tile holds block² floats)") }
         if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
     }
 

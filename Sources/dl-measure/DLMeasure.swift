@@ -48,12 +48,12 @@ struct MeasureOptions: ParsableArguments {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let epoch, epoch < 1 { throw ValidationError("--epoch must be at least 1") }
         if let split {
-            let names = split.split(separator: ",").map(String.init)
+            let names = split.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             if names.isEmpty || (names.contains("all") && names.count > 1) {
                 throw ValidationError("--split takes split names (train, val, test) or 'all'")
             }
             for n in names where n != "all" && !splitNames.contains(n) {
-                throw ValidationError("--split: unknown split '\(n)' (train, val, test or all)")
+                throw ValidationError("--split: unknown split '\(n)' (train, val, test or all, comma-separated)")
             }
         }
         if let layers { _ = try parseList(layers, option: "--layers", range: 0...1_000_000) }
@@ -66,6 +66,13 @@ struct MeasureOptions: ParsableArguments {
     func start() throws -> MeasureInputs {
         common.apply()
         try common.outputTarget.check(binary: false)
+        // A table written over a model or data file would destroy it.
+        var out = stat(), inp = stat()
+        if !common.outputTarget.isStdout, stat(common.output, &out) == 0, (out.st_mode & S_IFMT) == S_IFREG {
+            for f in files where f != "-" && stat(f, &inp) == 0 && inp.st_dev == out.st_dev && inp.st_ino == out.st_ino {
+                throw DLError.usage("-o \(common.output) is one of the input files", hint: "write the table elsewhere, e.g. -o measures.tsv")
+            }
+        }
         return try MeasureInputs.load(files.isEmpty ? ["-"] : files, snapshot: epoch)
     }
 
@@ -148,7 +155,7 @@ struct Redundancy: ParsableCommand {
     func validate() throws {
         _ = try parseList(k, option: "-k", range: 1...100_000)
         if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
-        if !(16...65536).contains(block) { throw ValidationError("--block must lie in 16…65536") }
+        if !(16...16384).contains(block) { throw ValidationError("--block must lie in 16…16384 (a tile holds block² floats)") }
         if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
     }
 
@@ -198,9 +205,12 @@ struct Entropy: ParsableCommand {
     func run() throws {
         let inputs = try options.start()
         // A model alone: its weight entropies only.
+        if inputs.data == nil && (options.split != nil || options.limit != nil) {
+            throw DLError.usage("--split and --limit pick data rows, but no data file was given")
+        }
         let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
-                                      bits: try parseList(bits, option: "--bits", range: 1...24),
+                                      bits: Array(Set(try parseList(bits, option: "--bits", range: 1...24))).sorted(),
                                       sampleFraction: sample, seed: options.common.seed, threads: options.threads)
         try options.emit(rows)
     }
@@ -217,6 +227,12 @@ struct Rank: ParsableCommand {
             """)
 
     @OptionGroup var options: MeasureOptions
+
+    func validate() throws {
+        if options.split != nil || options.limit != nil {
+            throw ValidationError("rank measures weights: --split and --limit do not apply")
+        }
+    }
 
     func run() throws {
         let inputs = try options.start()
@@ -237,6 +253,10 @@ struct Accuracy: ParsableCommand {
             """)
 
     @OptionGroup var options: MeasureOptions
+
+    func validate() throws {
+        if options.layers != nil { throw ValidationError("accuracy measures whole splits: --layers does not apply") }
+    }
 
     func run() throws {
         let inputs = try options.start()

@@ -114,7 +114,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             && dl-measure lsd --epoch 1 m.h5 d.h5 -q > e1.tsv && dl-measure lsd m.h5 d.h5 -q > last.tsv && ! cmp -s e1.tsv last.tsv
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
-        assertFails(try sh("dl-measure rank --epoch 9 m.h5"), status: 1, mentions: "no snapshot of epoch 9 (it has epochs 1…3)")
+        assertFails(try sh("dl-measure rank --epoch 9 m.h5"), status: 1, mentions: "no snapshot of epoch 9 (it has epochs 1, 2, 3)")
         assertFails(try sh("dl-measure lsd --epoch 2 d.h5"), status: 2, mentions: "no model file was given")
     }
 
@@ -150,6 +150,33 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             f["train/y"] = np.array([0] * 10 + [1] * 9 + [2], np.int32); f.close()
             PY
             """)
+        // Crafted files: widths that would overflow, a GA head with α < 0, an
+        // empty split, values whose squared distances overflow float32.
+        try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np, shutil
+            shutil.copy("m.h5", "wide.h5"); h5py.File("wide.h5", "r+")["model"].attrs["widths"] = np.array([2, 2**62, 2])
+            shutil.copy("m.h5", "ga.h5"); f = h5py.File("ga.h5", "r+"); f["model"].attrs["head"] = "exp-ga"; f["model"].attrs["alpha"] = -1.0; f.close()
+            f = h5py.File("empty.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.zeros((0, 2), np.float32); f["train/y"] = np.zeros(0, np.int32); f.close()
+            f = h5py.File("huge.h5", "w"); f.attrs["dl_kind"] = "data"
+            X = np.random.default_rng(0).normal(size=(50, 2)).astype(np.float32) * 1e20
+            f["train/X"] = X; f["train/y"] = (X[:, 0] > 0).astype(np.int32); f.close()
+            f = h5py.File("reg.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.zeros((5, 2), np.float32); f["train/Y"] = np.zeros((5, 2), np.float32); f.close()
+            PY
+            """)
+        assertFails(try sh("dl-measure rank wide.h5 -o o.tsv"), status: 1, mentions: "more than 2^31 parameters")
+        assertFails(try sh("dl-measure accuracy ga.h5 d.h5 -o o.tsv"), status: 1, mentions: "the GA heads need a finite α > 0")
+        assertFails(try sh("dl-measure redundancy empty.h5 -o o.tsv"), status: 1, mentions: "empty.h5: /train has no rows")
+        assertFails(try sh("dl-measure redundancy -k 3 huge.h5 -o o.tsv"), status: 1,
+                    mentions: "huge.h5: /train layer 0: row 0 is too large for float32 distances")
+        assertFails(try sh("dl-kfilter -k 3 huge.h5 -o o.h5"), status: 1, mentions: "huge.h5: /train: row 0 is too large")
+        assertFails(try sh("dl-measure accuracy m.h5 reg.h5 -o o.tsv"), status: 1, mentions: "is a classifier but reg.h5: /train has no class labels")
+        assertFails(try sh("cp d.h5 d2.h5 && dl-measure lsd d2.h5 -o d2.h5"), status: 2, mentions: "-o d2.h5 is one of the input files")
+        assertFails(try sh("dl-measure rank m.h5 --layers 0 -o o.tsv"), status: 2, mentions: "no weights at layer 0")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
         assertFails(try sh("dl-measure lsd nan.h5 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")
         assertFails(try sh("dl-measure redundancy nan.h5 -k 3 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")
         let single = try sh("dl-measure redundancy -k 3 single.h5 -o o.tsv")

@@ -37,6 +37,23 @@ final class KNNTests: XCTestCase {
         for i in 0..<200 { XCTAssertEqual(got.of(i).map(Int.init), ref[i]) }
     }
 
+    func testRowsFarFromTheOriginAndOverflow() throws {
+        // A common offset of 1000 with a spread of 0.01: without centring,
+        // ‖a‖² + ‖b‖² − 2a·b cancels away every digit float32 has.
+        var rng = RNG(seed: 21)
+        let X = try Matrix(shape: [150, 2], storage: (0..<300).map { _ in Float(1000 + 0.01 * rng.normal()) })
+        let got = try nearestNeighbours(X, k: 5)
+        let ref = referenceNeighbours(X, k: 5)
+        var mismatched = 0
+        for i in 0..<150 where got.of(i).map(Int.init) != ref[i] { mismatched += 1 }
+        XCTAssertEqual(mismatched, 0)
+        // Finite values whose squared norms overflow float32: an error, not a trap.
+        let big = try Matrix(rows: [[1e20, 0], [0, 1], [1, 1], [2, 2]])
+        XCTAssertThrowsError(try nearestNeighbours(big, k: 2)) { e in
+            XCTAssertTrue("\(e)".contains("too large for float32 distances"), "\(e)")
+        }
+    }
+
     func testTooFewRows() throws {
         XCTAssertThrowsError(try nearestNeighbours(try Matrix(rows: [[0], [1], [2]]), k: 3))
         XCTAssertThrowsError(try nearestNeighbours(try Matrix(rows: [[0], [1], [2]]), k: 0))

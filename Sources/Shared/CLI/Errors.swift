@@ -20,6 +20,9 @@ public struct DLError: Error, CustomStringConvertible {
 
     public var exitCode: Int32 { kind == .usage ? 2 : 1 }
 
+    /// The same error with `context` (e.g. "data.h5: /train layer 2") in front.
+    public func within(_ context: String) -> DLError { DLError(kind, "\(context): \(what)", hint: hint) }
+
     public var description: String {
         let oneLine = what.replacingOccurrences(of: "\n", with: " ")
         if let hint { return "\(oneLine) (\(hint))" }

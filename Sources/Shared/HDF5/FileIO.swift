@@ -68,7 +68,8 @@ public struct OutputTarget {
         var st = stat()
         if stat(path, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR {
-                throw DLError.usage("output \(path) is a folder", hint: "name a file, e.g. -o \(path)/out.h5")
+                let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
+                throw DLError.usage("output \(path) is a folder", hint: "name a file, e.g. -o \(dir)/out.\(binary ? "h5" : "tsv")")
             }
             return
         }

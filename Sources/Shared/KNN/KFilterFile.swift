@@ -16,8 +16,14 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
     if !singles.isEmpty {
         Log.warning("class\(singles.count > 1 ? "es" : "") \(singles.map(String.init).joined(separator: ", ")) of /train \(singles.count > 1 ? "have" : "has") a single sample, which no k-neighbourhood can make redundant: kept")
     }
+    guard m > 0 else { throw DLError.input("\(file): /train has no rows", hint: "there is nothing to filter") }
     let progress = Progress("kNN k=\(settings.k)", total: m, unit: "rows")
-    let keep = try kFilterKeepMask(X: train.X, labels: labels, settings: settings, progress: progress)
+    let keep: [Bool]
+    do {
+        keep = try kFilterKeepMask(X: train.X, labels: labels, settings: settings, progress: progress)
+    } catch let e as DLError where e.kind == .input {
+        throw e.within("\(file): /train")
+    }
     let kept = (0..<m).filter { keep[$0] }
     let fraction = m > 0 ? Double(kept.count) / Double(m) : 1
     var out = data

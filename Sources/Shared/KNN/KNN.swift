@@ -47,7 +47,15 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
     }
     guard n <= Int(Int32.max), d <= Int(Int32.max) else { throw DLError.input("X is too large for BLAS") }
     let bs = max(1, min(settings.queryBlock, n))
+    // Distances are translation-invariant; centring keeps ‖a‖² + ‖b‖² − 2a·b from
+    // cancelling away float32 precision when the rows share a large offset.
+    let X = centredIfOffset(X)
     let norms = try rowSquaredNorms(X)
+    // Each squared norm below max/4 keeps every distance finite.
+    if let bad = norms.firstIndex(where: { !($0 < Float.greatestFiniteMagnitude / 4) }) {
+        throw DLError.input("row \(bad) is too large for float32 distances (its squared norm overflows)",
+                            hint: "scale the data, e.g. dl-data cat --standardize")
+    }
     var indices = [Int32](repeating: -1, count: n * k)
     var distances = [Float](repeating: .infinity, count: n * k)
     let tile = UnsafeMutablePointer<Float>.allocate(capacity: bs * bs)
@@ -92,6 +100,32 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
         }
     }
     return Neighbours(k: k, indices: indices, distances: distances)
+}
+
+/// X minus its column means when the rows share an offset that dominates their
+/// spread (‖mean‖² > 16 · total variance: more than 4 bits of every distance
+/// would cancel); X itself otherwise, so data on exact grids (pixels, integers)
+/// keep their exact distances and ties.
+func centredIfOffset(_ X: Matrix) -> Matrix {
+    let (n, d) = (X.rows, X.cols)
+    guard n > 1, d > 0 else { return X }
+    var mean = [Double](repeating: 0, count: d)
+    var C = X
+    var centre = false
+    X.storage.withUnsafeBufferPointer { xp in
+        for i in 0..<n { for j in 0..<d { mean[j] += Double(xp[i * d + j]) } }
+        for j in 0..<d { mean[j] /= Double(n) }
+        var variance = 0.0
+        for i in 0..<n { for j in 0..<d { let t = Double(xp[i * d + j]) - mean[j]; variance += t * t } }
+        variance /= Double(n)
+        let offset = mean.reduce(0) { $0 + $1 * $1 }
+        centre = offset > 16 * variance
+        if !centre { return }
+        C.storage.withUnsafeMutableBufferPointer { cp in
+            for i in 0..<n { for j in 0..<d { cp[i * d + j] = Float(Double(xp[i * d + j]) - mean[j]) } }
+        }
+    }
+    return centre ? C : X
 }
 
 /// Merges candidates r0 ..< r0+count (their inner products with the query at

@@ -144,8 +144,9 @@ private func qrReduce(rows m: Int, n: Int, K: Int, chunk: Int, threads: Int,
                 infos.withUnsafeMutableBufferPointer { infop in
                     withBLASThreads(1) {  // fixed, so the bits never depend on the thread count
                         DispatchQueue.concurrentPerform(iterations: workers) { t in
-                            let A = UnsafeMutablePointer<Double>.allocate(capacity: chunk * n)
-                            let B = UnsafeMutablePointer<Double>.allocate(capacity: chunk * K)
+                            let most = min(chunk, m)  // no chunk has more rows than there are
+                            let A = UnsafeMutablePointer<Double>.allocate(capacity: most * n)
+                            let B = UnsafeMutablePointer<Double>.allocate(capacity: most * K)
                             let tau = UnsafeMutablePointer<Double>.allocate(capacity: n)
                             defer { A.deallocate(); B.deallocate(); tau.deallocate() }
                             for c in stride(from: t, to: chunks, by: workers) {

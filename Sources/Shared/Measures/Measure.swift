@@ -64,7 +64,8 @@ public struct MeasureInputs {
         if names == ["all"] {
             chosen = data.splits
         } else {
-            chosen = try names.map { name in
+            var seen = Set<String>()
+            chosen = try names.filter { seen.insert($0).inserted }.map { name in
                 guard let s = data[name] else {
                     throw DLError.input("\(dataName) has no /\(name) split",
                                         hint: "it has \(data.splits.map { "/" + $0.name }.joined(separator: ", "))")
@@ -75,7 +76,16 @@ public struct MeasureInputs {
         return try chosen.map { full in
             var s = full
             if let limit, limit < s.rows { s = s.selecting(Array(0..<limit)) }
-            if let model { try checkModelFits(model, s, file: dataName) }
+            guard s.rows > 0 else {
+                throw DLError.input("\(dataName): /\(s.name) has no rows", hint: "there is nothing to measure")
+            }
+            if let model {
+                try checkModelFits(model, s, file: dataName)
+                if metadata?.task == "classification" && s.y == nil {
+                    throw DLError.input("\(modelName ?? "the model") is a classifier but \(dataName): /\(s.name) has no class labels y",
+                                        hint: "measure it on labelled data")
+                }
+            }
             if let bad = firstNonFinite(s.X) {
                 throw DLError.input("\(dataName): /\(s.name)/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
             }
@@ -83,14 +93,24 @@ public struct MeasureInputs {
         }
     }
 
-    /// The class labels of a split, for the measures that need them.
+    /// The class labels of a split, for the measures that need them, renumbered
+    /// 0..<c over the c classes present: a class without samples changes no
+    /// measure here, and a file may declare up to 2^20 classes.
     func labels(_ s: Split, for what: String) throws -> (labels: [Int32], classes: Int) {
         guard let y = s.y else {
             throw DLError.input("\(dataName ?? "the data"): /\(s.name) has no class labels y",
                                 hint: "\(what) needs labelled (classification) data")
         }
-        let classes = s.classes ?? (y.max().map { Int($0) + 1 } ?? 0)
-        return (y, classes)
+        var index = [Int32: Int32]()
+        for l in Set(y).sorted() { index[l] = Int32(index.count) }
+        return (y.map { index[$0]! }, index.count)
+    }
+
+    /// Runs `body`, naming the split and layer in any error it throws.
+    func within<R>(_ s: Split, layer: Int, _ body: () throws -> R) throws -> R {
+        do { return try body() } catch let e as DLError {
+            throw e.within("\(dataName ?? "the data"): /\(s.name) layer \(layer)")
+        }
     }
 
     /// The largest layer index (0 = X).
@@ -111,8 +131,9 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
     var rows: [MeasureRow] = []
     for s in splits {
         let Y: Matrix64
-        if let y = s.y {
-            Y = oneHot(y, classes: try inputs.labels(s, for: "LSD").classes)
+        if s.y != nil {
+            let (labels, classes) = try inputs.labels(s, for: "LSD")
+            Y = oneHot(labels, classes: classes)
         } else if let targets = s.Y {
             Y = targets.toDouble()
         } else {
@@ -121,7 +142,9 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
         }
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
-            let result = try leastSquaresDistance(r.Z, Y, intercept: intercept, threads: threads)
+            let result = try inputs.within(s, layer: r.layer) {
+                try leastSquaresDistance(r.Z, Y, intercept: intercept, threads: threads)
+            }
             Log.info(String(format: "/%@ layer %d: LSD %.6f (rank %d of %d) in %.2fs", s.name, r.layer, result.lsd,
                             result.rank, r.Z.cols, monotonicSeconds() - t0))
             rows.append(MeasureRow("lsd", split: s.name, layer: r.layer, value: result.lsd))
@@ -151,7 +174,9 @@ public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: 
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
             let progress = Progress("/\(s.name) layer \(r.layer) kNN", total: s.rows, unit: "rows")
-            let masks = try redundancyMasks(X: r.Z, labels: labels, ks: ks, settings: settings, progress: progress)
+            let masks = try inputs.within(s, layer: r.layer) {
+                try redundancyMasks(X: r.Z, labels: labels, ks: ks, settings: settings, progress: progress)
+            }
             var line = "/\(s.name) layer \(r.layer):"
             for k in ks {
                 let fraction = s.rows > 0 ? Double(masks[k]!.lazy.filter { $0 }.count) / Double(s.rows) : 0
@@ -173,10 +198,12 @@ public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set
     for s in splits {
         let (labels, classes) = try inputs.labels(s, for: "H(Y|Z)")
         var counts = [Int](repeating: 0, count: classes)
-        for l in labels where l >= 0 && Int(l) < classes { counts[Int(l)] += 1 }
+        for l in labels { counts[Int(l)] += 1 }
         rows.append(MeasureRow("class_entropy", split: s.name, value: entropyBits(counts)))
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
-            let h = try conditionalEntropy(r.selection, labels: labels, classes: classes, threshold: r.threshold)
+            let h = try inputs.within(s, layer: r.layer) {
+                try conditionalEntropy(r.selection, labels: labels, classes: classes, threshold: r.threshold)
+            }
             Log.info(String(format: "/%@ layer %d: H(Y|Z) %.4f bits over %d features (%d dead; a feature selects %.1f%% of the samples)",
                             s.name, r.layer, h.mean, r.selection.cols - h.dead, h.dead, 100 * h.selectedFraction))
             rows.append(MeasureRow("conditional_entropy", split: s.name, layer: r.layer, value: h.mean))
@@ -197,7 +224,10 @@ public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set
 
 /// The stable rank ‖W‖²_F/‖W‖²₂ of each layer's weights.
 public func measureRank(_ model: MLP, layers: Set<Int>?) throws -> [MeasureRow] {
-    try (1...model.layers).filter { layers?.contains($0) ?? true }.map { i in
+    if let layers, let bad = layers.first(where: { !(1...model.layers).contains($0) }) {
+        throw DLError.usage("the model has no weights at layer \(bad): its layers run from 1 to \(model.layers)")
+    }
+    return try (1...model.layers).filter { layers?.contains($0) ?? true }.map { i in
         MeasureRow("stable_rank", layer: i, value: try stableRank(model.weight(i)))
     }
 }

@@ -15,10 +15,29 @@ public struct MLP: Equatable {
 
     public var layers: Int { widths.count - 1 }
 
-    public init(widths: [Int], hidden: Activation, head: OutputHead, parameters: [Float]? = nil) throws {
+    /// The most parameters a net may have (8 GB of float32).
+    public static let maxParameters = 1 << 31
+
+    /// What is wrong with a list of layer widths, or nil when it makes a net.
+    public static func problem(widths: [Int]) -> String? {
         guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else {
-            throw DLError.usage("an architecture needs at least an input and an output width, all positive (got \(widths))")
+            return "an architecture needs at least an input and an output width, all positive (got \(widths))"
         }
+        var total = 0
+        for (a, b) in zip(widths, widths.dropFirst()) {
+            let (w, o1) = a.multipliedReportingOverflow(by: b)
+            let (t, o2) = total.addingReportingOverflow(w)
+            let (u, o3) = t.addingReportingOverflow(b)
+            guard !o1, !o2, !o3, u <= maxParameters else {
+                return "architecture \(widths) has more than 2^31 parameters"
+            }
+            total = u
+        }
+        return nil
+    }
+
+    public init(widths: [Int], hidden: Activation, head: OutputHead, parameters: [Float]? = nil) throws {
+        if let problem = MLP.problem(widths: widths) { throw DLError.usage(problem) }
         self.widths = widths
         self.hidden = hidden
         self.head = head

@@ -105,16 +105,30 @@ public func readModelFile(_ file: H5File, snapshot: Int? = nil) throws -> (model
     guard let headName = try attr("head").string, let kind = HeadKind(rawValue: headName) else {
         throw DLError.input("\(file.name): unknown output head in /model")
     }
+    if let problem = MLP.problem(widths: widths) {
+        throw DLError.input("\(file.name): /model widths: \(problem)", hint: "was it written by dl-fit?")
+    }
     let head = OutputHead(kind, alpha: Float(try attr("alpha").double ?? 0.1), beta: Float(try attr("beta").double ?? 0))
+    guard head.alpha.isFinite, head.beta.isFinite, !(kind == .expGA || kind == .pow3GA) || head.alpha > 0 else {
+        throw DLError.input("\(file.name): /model has head \(kind.rawValue) with α = \(head.alpha), β = \(head.beta)",
+                            hint: "the GA heads need a finite α > 0")
+    }
     var model = try MLP(widths: widths, hidden: hidden, head: head)
     var source = g
+    var path = "/model"
     if let snapshot {
-        guard g.kind(of: "snapshots") == .group, try g.openGroup("snapshots").kind(of: "epoch_\(snapshot)") == .group else {
-            let have = g.kind(of: "snapshots") == .group ? try g.openGroup("snapshots").children().count : 0
+        let snaps = g.kind(of: "snapshots") == .group ? try g.openGroup("snapshots") : nil
+        guard let snaps, snaps.kind(of: "epoch_\(snapshot)") == .group else {
+            let have = try (snaps?.children() ?? []).compactMap { name -> Int? in
+                guard name.hasPrefix("epoch_"), snaps?.kind(of: name) == .group else { return nil }
+                return Int(name.dropFirst(6))
+            }.sorted()
             throw DLError.input("\(file.name) has no snapshot of epoch \(snapshot)",
-                                hint: have > 0 ? "it has epochs 1…\(have)" : "train with dl-fit --snapshots to keep them")
+                                hint: have.isEmpty ? "train with dl-fit --snapshots to keep them"
+                                    : "it has epoch\(have.count > 1 ? "s" : "") \(have.map(String.init).joined(separator: ", "))")
         }
-        source = try g.openGroup("snapshots").openGroup("epoch_\(snapshot)")
+        source = try snaps.openGroup("epoch_\(snapshot)")
+        path = "/model/snapshots/epoch_\(snapshot)"
     }
     let layers = try source.openGroup("layers")
     for i in 1...model.layers {
@@ -122,7 +136,7 @@ public func readModelFile(_ file: H5File, snapshot: Int? = nil) throws -> (model
         let W = try l.read("W", as: Float.self)
         let b = try l.read("b", as: Float.self)
         guard W.shape == [widths[i - 1], widths[i]], b.shape == [widths[i]] else {
-            throw DLError.input("\(file.name): /model/layers/\(i) has W \(W.shape) and b \(b.shape), expected [\(widths[i - 1]), \(widths[i])] and [\(widths[i])]")
+            throw DLError.input("\(file.name): \(path)/layers/\(i) has W \(W.shape) and b \(b.shape), expected [\(widths[i - 1]), \(widths[i])] and [\(widths[i])]")
         }
         model.parameters.replaceSubrange(model.weightOffset(i)..<(model.weightOffset(i) + W.values.count), with: W.values)
         model.parameters.replaceSubrange(model.biasOffset(i)..<(model.biasOffset(i) + b.values.count), with: b.values)

@@ -120,9 +120,12 @@ public struct DataFile: Equatable {
 
 /// Reads `dl_kind` and checks the file is a dl file (of one of `kinds`, if given).
 public func checkDLFile(_ file: H5File, kinds: [String]? = nil) throws -> String {
-    guard let kind = try file.root.attribute("dl_kind")?.string else {
+    guard let value = try file.root.attribute("dl_kind") else {
         throw DLError.input("\(file.name) is an HDF5 file but not a dl file (no dl_kind attribute)",
                             hint: "make data files with dl-data")
+    }
+    guard let kind = value.string else {
+        throw DLError.input("\(file.name): the dl_kind attribute is not a string", hint: "it should read data, model, …")
     }
     if let kinds, !kinds.contains(kind) {
         throw DLError.input("\(file.name) is a dl \(kind) file; expected \(kinds.joined(separator: " or "))")
