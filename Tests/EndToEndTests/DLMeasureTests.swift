@@ -147,7 +147,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             f["train/X"] = X; f["train/y"] = np.arange(20, dtype=np.int32) % 2; f.close()
             f = h5py.File("single.h5", "w"); f.attrs["dl_kind"] = "data"
             f["train/X"] = np.random.rand(20, 2).astype(np.float32)
-            f["train/y"] = np.array([0] * 10 + [1] * 9 + [2], np.int32); f.close()
+            f["train/y"] = np.array([0] * 10 + [3] * 9 + [5], np.int32); f.close()
             PY
             """)
         // Crafted files: widths that would overflow, a GA head with α < 0, an
@@ -181,7 +181,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure redundancy nan.h5 -k 3 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")
         let single = try sh("dl-measure redundancy -k 3 single.h5 -o o.tsv")
         XCTAssertEqual(single.status, 0, single.stderr)
-        XCTAssertTrue(single.stderr.contains("warning: /train: class 2 has a single sample"), single.stderr)
+        XCTAssertTrue(single.stderr.contains("warning: /train: class 5 has a single sample"), single.stderr)
     }
 
     func testHelp() throws {

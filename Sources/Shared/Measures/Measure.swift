@@ -165,7 +165,7 @@ public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: 
     for s in splits {
         let (labels, _) = try inputs.labels(s, for: "k-redundancy")
         var counts = [Int32: Int]()
-        for l in labels { counts[l, default: 0] += 1 }
+        for l in s.y ?? [] { counts[l, default: 0] += 1 }  // the file's class numbers, not the renumbered ones
         let singles = counts.filter { $0.value == 1 }.keys.sorted()
         if !singles.isEmpty {
             Log.warning("/\(s.name): class\(singles.count > 1 ? "es" : "") \(singles.map { String($0) }.joined(separator: ", ")) "
