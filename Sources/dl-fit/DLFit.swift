@@ -96,7 +96,7 @@ struct Train: ParsableCommand {
         let (result, meta) = try fit(data, file: displayName(input), o)
         let out = try H5File.createInMemory()
         try writeModelFile(result, metadata: meta, recordTime: recordTime, to: out,
-                           history: data.history, command: historyEntry())
+                           history: data.history, command: historyEntry(threadsMatter: true))
         try common.outputTarget.write(out)
         let last = result.log.last!
         var summary = "trained \(result.model.architecture) for \(epochs) epochs"

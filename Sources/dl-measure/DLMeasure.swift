@@ -87,6 +87,9 @@ struct MeasureOptions: ParsableArguments {
     var threads: Int { common.threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
     func emit(_ rows: [MeasureRow]) throws {
+        guard !rows.isEmpty else {
+            throw DLError.usage("nothing to measure with these options", hint: "see dl-measure help for what each measure needs")
+        }
         try common.outputTarget.write(text: json ? formatJSON(rows) : formatTSV(rows, header: !noHeader))
     }
 }
@@ -111,9 +114,11 @@ struct LSD: ParsableCommand {
         discussion: """
             Y is one-hot for class labels (or the regression targets Y). Z Z⁺ Y is a
             float64 least-squares fit: Householder QR over chunks of rows (in
-            parallel), then an SVD solve (LAPACK gelsd) whose rank cut makes
-            rank-deficient layers (dead units) fine; the rank found is printed as
-            feature_rank.
+            parallel), then an SVD whose rank cut makes rank-deficient layers
+            (dead units, layers affine in fewer inputs) fine. The cut sits at the
+            float32 rounding level of Z, so rounding noise is not fitted; the
+            rank found is printed as feature_rank (counting the ones column with
+            --intercept).
             e.g.:
               dl-measure lsd model.h5 data.h5
               dl-measure lsd features.h5 --split all
@@ -121,13 +126,19 @@ struct LSD: ParsableCommand {
             """)
 
     @Flag(help: "Fit with an intercept: append a column of ones to Z (eq. 5.3 has none).") var intercept = false
+    @Option(help: ArgumentHelp("Count singular values of Z below R·σ_max as zero (default: the float32 rounding level of Z, ε₃₂·‖Z‖_F; numpy's lstsq uses max(m, n)·2.2e-16).", valueName: "r"))
+    var rcond: Double?
     @OptionGroup var options: MeasureOptions
+
+    func validate() throws {
+        if let rcond, !(rcond >= 0 && rcond < 1) { throw ValidationError("--rcond must lie in [0, 1)") }
+    }
 
     func run() throws {
         let inputs = try options.start()
         let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         try options.emit(try measureLSD(inputs, splits: splits, layers: options.layerSet, intercept: intercept,
-                                          threads: options.threads))
+                                        rcond: rcond, threads: options.threads))
     }
 }
 

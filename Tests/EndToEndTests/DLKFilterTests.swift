@@ -7,7 +7,8 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         let r = try sh("""
             dl-data checkerboard --test-rows 300 -q > d.h5 \
             && dl-kfilter -k 5 --batch 1000 d.h5 -o f.h5 && dl-kfilter -k 5 --batch 1000 d.h5 -q > g.h5 \
-            && dl-kfilter -k 5 --batch 1000 d.h5 -q > h.h5 && cmp g.h5 h.h5 && dl-data info f.h5
+            && dl-kfilter -k 5 --batch 1000 d.h5 --threads 1 > h.h5 && cmp g.h5 h.h5 \
+            && dl-kfilter -k 5 --batch 1000 d.h5 --threads 3 -o i.h5 && cmp g.h5 i.h5 && dl-data info f.h5
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("k=5: kept "), r.stderr)
@@ -54,7 +55,7 @@ final class DLKFilterEndToEndTests: EndToEndCase {
     func testBadInput() throws {
         try sh("dl-data checkerboard --rows 100 -q > d.h5 && dl-data sine --rows 50 -q > s.h5")
         assertFails(try sh("dl-kfilter -k 100 d.h5 -o o.h5"), status: 1, mentions: "k = 100 needs more than 100 rows")
-        assertFails(try sh("dl-kfilter -k 10 --batch 30 d.h5 -o o.h5"), status: 1, mentions: "batch 4 has 10")
+        assertFails(try sh("dl-kfilter -k 10 --batch 30 d.h5 -o o.h5"), status: 1, mentions: "the last of 100 rows in batches of 30 has 10")
         assertFails(try sh("dl-kfilter -k 5 s.h5 -o o.h5"), status: 1, mentions: "no class labels")
         assertFails(try sh("dl-kfilter -k 0 d.h5 -o o.h5"), status: 2, mentions: "-k must lie in")
         assertFails(try sh("dl-kfilter -k 5 --max-fraction 2 d.h5 -o o.h5"), status: 2, mentions: "--max-fraction")
@@ -74,7 +75,7 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-kfilter -k 3 nan.h5 -o o.h5"), status: 1, mentions: "NaN or Inf value in row 4")
         let single = try sh("dl-kfilter -k 3 single.h5 -o o.h5")
         XCTAssertEqual(single.status, 0, single.stderr)
-        XCTAssertTrue(single.stderr.contains("warning: class 2 of /train has a single sample"), single.stderr)
+        XCTAssertTrue(single.stderr.contains("warning: /train: class 2 has a single sample"), single.stderr)
     }
 
     func testHelp() throws {

@@ -175,6 +175,8 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure accuracy m.h5 reg.h5 -o o.tsv"), status: 1, mentions: "is a classifier but reg.h5: /train has no class labels")
         assertFails(try sh("cp d.h5 d2.h5 && dl-measure lsd d2.h5 -o d2.h5"), status: 2, mentions: "-o d2.h5 is one of the input files")
         assertFails(try sh("dl-measure rank m.h5 --layers 0 -o o.tsv"), status: 2, mentions: "no weights at layer 0")
+        assertFails(try sh("dl-measure entropy m.h5 --layers 0 -o o.tsv"), status: 2, mentions: "nothing to measure")
+        assertFails(try sh("dl-measure lsd d.h5 --rcond 2 -o o.tsv"), status: 2, mentions: "--rcond must lie in [0, 1)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
         assertFails(try sh("dl-measure lsd nan.h5 -o o.tsv"), status: 1, mentions: "NaN or Inf value in row 4")

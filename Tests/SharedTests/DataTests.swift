@@ -118,6 +118,10 @@ final class SchemaTests: XCTestCase {
 
     func testHistoryEntryQuotes() {
         XCTAssertEqual(historyEntry(["/usr/bin/dl-data", "spirals", "--noise", "0.1"]), "dl-data spirals --noise 0.1  # dl \(dlVersion)")
+        // Flags that change nothing in the file stay out of it.
+        let run = ["/x/dl-kfilter", "-k", "3", "-q", "--threads", "2", "-o", "f.h5", "--output=g.h5", "-v", "d.h5"]
+        XCTAssertEqual(historyEntry(run), "dl-kfilter -k 3 d.h5  # dl \(dlVersion)")
+        XCTAssertEqual(historyEntry(run, threadsMatter: true), "dl-kfilter -k 3 --threads 2 d.h5  # dl \(dlVersion)")
         XCTAssertEqual(shellQuote("a b"), "'a b'")
         XCTAssertEqual(shellQuote("it's"), "'it'\\''s'")
     }

@@ -88,8 +88,17 @@ final class KNNTests: XCTestCase {
         // the first two batches is redundant, and a batch of 1 row is too small.
         var b = KFilterSettings(); b.k = 3; b.batch = 10
         XCTAssertThrowsError(try kFilterKeepMask(X: X, labels: labels, settings: b)) { e in
-            XCTAssertTrue("\(e)".contains("batch 3 has 1"), "\(e)")
+            XCTAssertTrue("\(e)".contains("the last of 21 rows in batches of 10 has 1"), "\(e)")
         }
+        b.batch = 3
+        XCTAssertThrowsError(try kFilterKeepMask(X: X, labels: labels, settings: b)) { e in
+            XCTAssertTrue("\(e)".contains("but --batch is 3"), "\(e)")
+        }
+        b.batch = nil; b.k = 21
+        XCTAssertThrowsError(try kFilterKeepMask(X: X, labels: labels, settings: b)) { e in
+            XCTAssertTrue("\(e)".contains("k = 21 needs more than 21 rows, but there are 21"), "\(e)")
+        }
+        b.k = 3
         b.batch = 7
         let batched = try kFilterKeepMask(X: X, labels: labels, settings: b)
         XCTAssertEqual(batched.count, 21)

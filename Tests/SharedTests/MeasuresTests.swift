@@ -116,6 +116,19 @@ final class MeasuresTests: XCTestCase {
                        try leastSquaresDistance(Z, Y, intercept: true).lsd, accuracy: 1e-12)
     }
 
+    func testFloat32RoundingIsNotRank() throws {
+        // Z = X·W with X: [400, 5], W: [5, 300], rounded to float32: its true rank
+        // is 5, and the 295 directions of rounding noise must not fit Y.
+        let X = try randomMatrix(400, 5, seed: 31), W = try randomMatrix(5, 300, seed: 32)
+        let Z = try matmul(X, W)
+        let Y = oneHot(randomLabels(400, classes: 3, seed: 33), classes: 3)
+        let got = try leastSquaresDistance(Z, Y)
+        XCTAssertEqual(got.rank, 5)
+        XCTAssertEqual(got.lsd, try normalEquationsLSD(X, Y), accuracy: 1e-5)
+        // numpy's cut (max(m, n)·ε₆₄ relative) counts the noise.
+        XCTAssertGreaterThan(try leastSquaresDistance(Z, Y, rcond: 400 * Double.ulpOfOne).rank, 5)
+    }
+
     func testLSDRejectsNaN() throws {
         var Z = try randomMatrix(10, 2, seed: 1)
         Z[3, 1] = .nan
@@ -204,13 +217,15 @@ final class MeasuresTests: XCTestCase {
         for (a, b) in zip(seen[3]!.Z.storage, out.storage) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         XCTAssertEqual(seen[3]!.selection.shape, [17, 2])
         XCTAssertNotEqual(seen[3]!.selection, seen[3]!.Z)
-        // Only the layers asked for; sigmoid selections cut at σ(0) = 0.5.
+        // Only the layers asked for; selections read the pre-activations, so a
+        // sigmoid feature selects exactly where σ(a) > 1/2 in exact arithmetic.
         var sig = model
         sig.hidden = .sigmoid
         var layers: [Int] = []
         try forEachRepresentation(of: sig, on: X, layers: [1]) { r in
             layers.append(r.layer)
-            XCTAssertEqual(r.threshold, 0.5)
+            XCTAssertEqual(r.threshold, 0)
+            for (a, z) in zip(r.selection.storage, r.Z.storage) { XCTAssertEqual(z, 1 / (1 + exp(-a)), accuracy: 1e-6) }
         }
         XCTAssertEqual(layers, [1])
         XCTAssertThrowsError(try forEachRepresentation(of: model, on: try randomMatrix(2, 4, seed: 1)) { _ in })

@@ -33,8 +33,15 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
     let batches = (n + batch - 1) / batch
     let smallest = n - (batches - 1) * batch
     guard kmax < smallest else {
-        throw DLError.input("k = \(kmax) needs more than \(kmax) rows in every batch, but batch \(batches) has \(smallest)",
-                            hint: "use a smaller k or a larger --batch")
+        if settings.batch == nil || batches == 1 {
+            throw DLError.input("k = \(kmax) needs more than \(kmax) rows, but there are \(n)", hint: "use a smaller k")
+        }
+        if kmax >= batch {
+            throw DLError.input("k = \(kmax) needs more than \(kmax) rows in every batch, but --batch is \(batch)",
+                                hint: "use a smaller k or a larger --batch")
+        }
+        throw DLError.input("k = \(kmax) needs more than \(kmax) rows in every batch, but the last of \(n) rows in batches of \(batch) has \(smallest)",
+                            hint: "use a smaller k, or a --batch that leaves more than \(kmax) rows at the end")
     }
     var masks = [Int: [Bool]]()
     for k in ks { masks[k] = [Bool](repeating: false, count: n) }
@@ -79,4 +86,20 @@ public func kFilterKeepMask(X: Matrix, labels: [Int32], settings: KFilterSetting
         }
     }
     return keep
+}
+
+/// Warns about classes with a single sample in a split: no k-neighbourhood can
+/// make them redundant. Lists at most 10 of them.
+public func warnSingleSampleClasses(_ labels: [Int32], split: String) {
+    var counts = [Int32: Int]()
+    for l in labels { counts[l, default: 0] += 1 }
+    let singles = counts.filter { $0.value == 1 }.keys.sorted()
+    guard !singles.isEmpty else { return }
+    if singles.count == 1 {
+        Log.warning("/\(split): class \(singles[0]) has a single sample, which can never be redundant")
+        return
+    }
+    let shown = singles.prefix(10).map(String.init).joined(separator: ", ")
+    let more = singles.count > 10 ? ", and \(singles.count - 10) more" : ""
+    Log.warning("/\(split): \(singles.count) classes (\(shown)\(more)) have a single sample each, which can never be redundant")
 }

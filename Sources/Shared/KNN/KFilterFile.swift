@@ -10,12 +10,7 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
         throw DLError.input("\(file): /train/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
     }
     let m = train.rows
-    var counts = [Int: Int]()
-    for l in labels { counts[Int(l), default: 0] += 1 }
-    let singles = counts.filter { $0.value == 1 }.keys.sorted()
-    if !singles.isEmpty {
-        Log.warning("class\(singles.count > 1 ? "es" : "") \(singles.map(String.init).joined(separator: ", ")) of /train \(singles.count > 1 ? "have" : "has") a single sample, which no k-neighbourhood can make redundant: kept")
-    }
+    warnSingleSampleClasses(labels, split: "train")
     guard m > 0 else { throw DLError.input("\(file): /train has no rows", hint: "there is nothing to filter") }
     let progress = Progress("kNN k=\(settings.k)", total: m, unit: "rows")
     let keep: [Bool]
@@ -25,6 +20,9 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
         throw e.within("\(file): /train")
     }
     let kept = (0..<m).filter { keep[$0] }
+    if kept.isEmpty {
+        Log.warning("every row of /train is redundant at k = \(settings.k)\(maskOnly ? "" : ": the output's /train is empty")")
+    }
     let fraction = m > 0 ? Double(kept.count) / Double(m) : 1
     var out = data
     var split: Split

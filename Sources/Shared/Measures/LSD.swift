@@ -11,10 +11,11 @@ import Foundation
 // is factored Z_c = Q_c R_c on its own thread, and Y_c is rotated by Q_cᵀ. The
 // rows of Q_cᵀY_c below R_c are orthogonal to everything Z_c can fit, so their
 // squares go straight into the residual; the stacked [R_c | Q_cᵀY_c] are reduced
-// again the same way until one n×n R is left. That small system is solved by
-// LAPACK's SVD solver (gelsd), whose rank cut handles a rank-deficient Z (dead
-// ReLUs, constant pixels) exactly as numpy.linalg.lstsq does. Memory: a chunk per
-// thread, never a float64 copy of Z.
+// again the same way until one n×n R is left, whose SVD gives the rank of Z and
+// the last part of the residual. The rank cut handles a rank-deficient Z (dead
+// ReLUs, constant pixels, layers that are affine in fewer inputs); it sits at
+// the float32 rounding level of Z. Memory: a chunk per thread, never a float64
+// copy of Z.
 
 public struct LSDResult: Equatable, Sendable {
     public var lsd: Double
@@ -31,7 +32,9 @@ public func oneHot(_ labels: [Int32], classes: Int) -> Matrix64 {
 
 /// LSD(Y, Z) with Z: [m, n] (float32 features, widened to float64) and Y: [m, K].
 /// `intercept` appends a column of ones to Z (a bias in the fit); the thesis' eq. 5.3 has none.
-/// `rcond`: singular values of Z below rcond·σ_max count as zero (default max(m, n)·ε, as numpy).
+/// `rcond`: singular values of Z below rcond·σ_max count as zero. By default the cut is
+/// ε₃₂·‖Z‖_F, the most float32 rounding of Z can move a singular value (and never
+/// below numpy's max(m, n)·ε₆₄·σ_max); numpy's own default counts rounding noise as rank.
 /// `chunkRows`: rows per QR chunk (default 4096; at least 2n); `threads` chunks are factored at once.
 /// The result does not depend on `threads`.
 public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = false, rcond: Double? = nil,
@@ -49,7 +52,6 @@ public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = f
     }
     // At least 2n rows a chunk, so every round at least halves the stack.
     let chunk = max(chunkRows ?? 4096, 2 * n)
-    let cut = rcond ?? Double(max(m, n)) * Double.ulpOfOne
 
     // Round 1 reads Z and Y; later rounds read the stacked R and QᵀY of the round before.
     var residual = 0.0
@@ -86,33 +88,29 @@ public func leastSquaresDistance(_ Z: Matrix, _ Y: Matrix64, intercept: Bool = f
         rows = reduced.rows
     }
 
-    // The last small system min ‖C − R·B‖ (R: [rows, n]) by SVD, column-major.
-    let r = reduced.rows, ld = max(r, n)
-    var A = [Double](repeating: 0, count: r * n)
-    var B = [Double](repeating: 0, count: ld * K)
-    for i in 0..<r {
-        for j in 0..<n { A[i + j * r] = reduced.R[i * n + j] }
-        for k in 0..<K { B[i + k * ld] = reduced.C[i * K + k] }
-    }
-    let original = A
-    var s = [Double](repeating: 0, count: max(1, min(r, n)))
-    var rank: Int32 = 0
-    let info = withBLASThreads(1) {
-        LAPACKE_dgelsd(LAPACK_COL_MAJOR, Int32(r), Int32(n), Int32(K), &A, Int32(max(1, r)), &B, Int32(ld), &s, cut, &rank)
-    }
-    if info != 0 {
-        throw DLError.input(info > 0 ? "least squares: SVD did not converge" : "LAPACK dgelsd: argument \(-info) is invalid")
-    }
-    // Its residual, explicitly (gelsd leaves it in B only at full rank).
-    for k in 0..<K {
-        for i in 0..<r {
-            var fit = 0.0
-            for j in 0..<n { fit += original[i + j * r] * B[j + k * ld] }
-            let e = reduced.C[i * K + k] - fit
-            residual += e * e
+    // The last small system: R = U·S·Vᵀ, and the part of C outside the span of
+    // the first `rank` columns of U is the rest of the residual.
+    let r = reduced.rows
+    let R = Matrix64(unchecked: [r, n], reduced.R), C = Matrix64(unchecked: [r, K], reduced.C)
+    let (U, S, _) = try withBLASThreads(1) { try svd(R) }
+    let sigmaMax = S.first ?? 0
+    // ‖R‖_F = ‖Z‖_F. Z holds float32 values, so a perturbation of up to ε₃₂·‖Z‖_F is
+    // rounding noise: singular values below it are not directions of Z (Weyl).
+    let frobenius = R.storage.reduce(0) { $0 + $1 * $1 }.squareRoot()
+    let tolerance = rcond.map { $0 * sigmaMax }
+        ?? max(Double(Float.ulpOfOne) * frobenius, Double(max(m, n)) * Double.ulpOfOne * sigmaMax)
+    let rank = S.filter { $0 > tolerance }.count
+    var fitted = Matrix64(zeros: [r, K])
+    if rank > 0 {
+        var Ur = Matrix64(zeros: [r, rank])
+        for i in 0..<r { for j in 0..<rank { Ur[i, j] = U[i, j] } }
+        try withBLASThreads(1) {
+            let P = try matmul(Ur, C, transA: true)   // [rank, K]
+            try gemm(&fitted, Ur, P)                   // U_r U_rᵀ C: [r, K]
         }
     }
-    return LSDResult(lsd: residual / Double(m), rank: Int(rank))
+    for (c, f) in zip(C.storage, fitted.storage) { residual += (c - f) * (c - f) }
+    return LSDResult(lsd: residual / Double(m), rank: rank)
 }
 
 /// One TSQR round's result: the stacked R_c ([rows, n], row-major), the stacked

@@ -9,8 +9,9 @@ public struct LayerRepresentation {
     /// Z_i: [m, d_i]. Hidden layers: σ(A_i); the last layer: the head's output Ŷ.
     public let Z: Matrix
     /// What a feature's selection S₊ is read from, with its cut (selected: value > threshold).
-    /// Hidden layers: Z_i with σ(0), i.e. a positive pre-activation (z > 0 for a ReLU);
-    /// the last layer: its pre-activations A_k (the logits) with 0; X: X with 0.
+    /// Layers i ≥ 1: the pre-activations A_i with 0 (a positive pre-activation: z > 0
+    /// for a ReLU; the logits at the output), read before σ so that no rounding of
+    /// σ near σ(0) moves a sample; X: X with 0.
     public let selection: Matrix
     public let threshold: Float
 }
@@ -28,8 +29,6 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
     let last = layers.map { $0.max() ?? 0 } ?? model.layers
     guard last >= 1 else { return }
     var Z = X
-    var sigmaAtZero: Float = 0
-    model.hidden.forward(&sigmaAtZero, 1)
     let m = X.rows
     for i in 1...min(last, model.layers) {
         let din = model.widths[i - 1], dout = model.widths[i]
@@ -55,9 +54,10 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
             }
         }
         if i < model.layers {
+            let pre = A
             A.storage.withUnsafeMutableBufferPointer { model.hidden.forward($0.baseAddress!, $0.count) }
             Z = A
-            if wanted(i) { try body(LayerRepresentation(layer: i, Z: Z, selection: Z, threshold: sigmaAtZero)) }
+            if wanted(i) { try body(LayerRepresentation(layer: i, Z: Z, selection: pre, threshold: 0)) }
         } else {
             var Y = Matrix(zeros: [m, dout])
             if m > 0 {

@@ -49,7 +49,8 @@ public struct MeasureInputs {
 
     public func requireModel(for what: String) throws -> MLP {
         guard let model else {
-            throw DLError.usage("\(what) needs a model file", hint: "e.g. dl-measure \(what) model.h5 data.h5")
+            throw DLError.usage("\(what) needs a model file", hint: what == "rank" ? "e.g. dl-measure rank model.h5"
+                                    : "e.g. dl-measure \(what) model.h5 data.h5")
         }
         return model
     }
@@ -99,7 +100,7 @@ public struct MeasureInputs {
     func labels(_ s: Split, for what: String) throws -> (labels: [Int32], classes: Int) {
         guard let y = s.y else {
             throw DLError.input("\(dataName ?? "the data"): /\(s.name) has no class labels y",
-                                hint: "\(what) needs labelled (classification) data")
+                                hint: "\(what) needs class labels")
         }
         var index = [Int32: Int32]()
         for l in Set(y).sorted() { index[l] = Int32(index.count) }
@@ -126,7 +127,7 @@ public struct MeasureInputs {
 
 /// LSD(Y, Z_i) per split and layer (Th. eq. 5.3), plus the numerical rank of each Z_i.
 public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int>?, intercept: Bool,
-                       threads: Int = 1) throws -> [MeasureRow] {
+                       rcond: Double? = nil, threads: Int = 1) throws -> [MeasureRow] {
     try inputs.checkLayers(layers)
     var rows: [MeasureRow] = []
     for s in splits {
@@ -143,10 +144,10 @@ public func measureLSD(_ inputs: MeasureInputs, splits: [Split], layers: Set<Int
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
             let result = try inputs.within(s, layer: r.layer) {
-                try leastSquaresDistance(r.Z, Y, intercept: intercept, threads: threads)
+                try leastSquaresDistance(r.Z, Y, intercept: intercept, rcond: rcond, threads: threads)
             }
             Log.info(String(format: "/%@ layer %d: LSD %.6f (rank %d of %d) in %.2fs", s.name, r.layer, result.lsd,
-                            result.rank, r.Z.cols, monotonicSeconds() - t0))
+                            result.rank, r.Z.cols + (intercept ? 1 : 0), monotonicSeconds() - t0))
             rows.append(MeasureRow("lsd", split: s.name, layer: r.layer, value: result.lsd))
             rows.append(MeasureRow("feature_rank", split: s.name, layer: r.layer, value: Double(result.rank)))
         }
@@ -164,13 +165,7 @@ public func measureRedundancy(_ inputs: MeasureInputs, splits: [Split], layers: 
     let ks = Array(Set(ks)).sorted()
     for s in splits {
         let (labels, _) = try inputs.labels(s, for: "k-redundancy")
-        var counts = [Int32: Int]()
-        for l in s.y ?? [] { counts[l, default: 0] += 1 }  // the file's class numbers, not the renumbered ones
-        let singles = counts.filter { $0.value == 1 }.keys.sorted()
-        if !singles.isEmpty {
-            Log.warning("/\(s.name): class\(singles.count > 1 ? "es" : "") \(singles.map { String($0) }.joined(separator: ", ")) "
-                        + "\(singles.count > 1 ? "have" : "has") a single sample, which can never be redundant")
-        }
+        warnSingleSampleClasses(s.y ?? [], split: s.name)  // the file's class numbers, not the renumbered ones
         try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
             let t0 = monotonicSeconds()
             let progress = Progress("/\(s.name) layer \(r.layer) kNN", total: s.rows, unit: "rows")

@@ -163,7 +163,7 @@ public func checkModelFits(_ model: MLP, _ split: Split, file: String) throws {
         }
     } else if let classes = split.classes {
         guard K == classes else {
-            throw DLError.input("the model has \(K) outputs but \(file): /\(split.name) has \(classes) classes",
+            throw DLError.input("the model has \(K) outputs but \(file): /\(split.name) has \(classes) class\(classes == 1 ? "" : "es")",
                                 hint: "the architecture's last width must be the number of classes")
         }
     }

@@ -164,7 +164,7 @@ public func readHistory(_ file: H5File) throws -> [String] {
 
 /// Reads a data file (or the data part of a file holding data and a model).
 public func readDataFile(_ file: H5File) throws -> DataFile {
-    _ = try checkDLFile(file)
+    _ = try checkDLFile(file, kinds: ["data"])
     let root = file.root
     var splits: [Split] = []
     for name in splitNames where root.kind(of: name) == .group {
@@ -236,10 +236,21 @@ public func writeDataFile(_ data: DataFile, to file: H5File, command: String) th
 
 /// The history line a tool appends: its command line (program by base name,
 /// arguments shell-quoted) and the toolkit version.
-public func historyEntry(_ arguments: [String] = CommandLine.arguments) -> String {
+/// Flags that change nothing in an output file are left out (-o, -q, -v, and
+/// --threads unless `threadsMatter`), so the same computation gives the same bytes.
+public func historyEntry(_ arguments: [String] = CommandLine.arguments, threadsMatter: Bool = false) -> String {
     guard let first = arguments.first else { return "dl \(dlVersion)" }
     let program = first.split(separator: "/").last.map(String.init) ?? first
-    let args = arguments.dropFirst().map(shellQuote)
+    var kept: [String] = []
+    var rest = arguments.dropFirst()[...]
+    let withValue = threadsMatter ? ["-o", "--output"] : ["-o", "--output", "--threads"]
+    while let a = rest.popFirst() {
+        if ["-q", "--quiet", "-v", "--verbose"].contains(a) { continue }
+        if withValue.contains(a) { _ = rest.popFirst(); continue }
+        if withValue.contains(where: { a.hasPrefix($0 + "=") }) { continue }
+        kept.append(a)
+    }
+    let args = kept.map(shellQuote)
     return ([program] + args).joined(separator: " ") + "  # dl \(dlVersion)"
 }
 
