@@ -61,17 +61,7 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-kfilter -k 5 --max-fraction 2 d.h5 -o o.h5"), status: 2, mentions: "--max-fraction")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
         guard Shell.haveH5py else { return }
-        try sh("""
-            python3 - <<'PY'
-            import h5py, numpy as np
-            f = h5py.File("nan.h5", "w"); f.attrs["dl_kind"] = "data"
-            X = np.random.rand(20, 2).astype(np.float32); X[4, 0] = np.nan
-            f["train/X"] = X; f["train/y"] = np.arange(20, dtype=np.int32) % 2; f.close()
-            f = h5py.File("single.h5", "w"); f.attrs["dl_kind"] = "data"
-            f["train/X"] = np.random.rand(20, 2).astype(np.float32)
-            f["train/y"] = np.array([0] * 10 + [1] * 9 + [2], np.int32); f.close()
-            PY
-            """)
+        try makeNaNAndSingleClassFiles(singleLabels: "[0] * 10 + [1] * 9 + [2]")
         assertFails(try sh("dl-kfilter -k 3 nan.h5 -o o.h5"), status: 1, mentions: "NaN or Inf value in row 4")
         let single = try sh("dl-kfilter -k 3 single.h5 -o o.h5")
         XCTAssertEqual(single.status, 0, single.stderr)

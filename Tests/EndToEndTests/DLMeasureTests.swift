@@ -139,17 +139,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure entropy m.h5 --bits 30 -o o.tsv"), status: 2, mentions: "--bits: 30 is outside")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
         guard Shell.haveH5py else { return }
-        try sh("""
-            python3 - <<'PY'
-            import h5py, numpy as np
-            f = h5py.File("nan.h5", "w"); f.attrs["dl_kind"] = "data"
-            X = np.random.rand(20, 2).astype(np.float32); X[4, 0] = np.nan
-            f["train/X"] = X; f["train/y"] = np.arange(20, dtype=np.int32) % 2; f.close()
-            f = h5py.File("single.h5", "w"); f.attrs["dl_kind"] = "data"
-            f["train/X"] = np.random.rand(20, 2).astype(np.float32)
-            f["train/y"] = np.array([0] * 10 + [3] * 9 + [5], np.int32); f.close()
-            PY
-            """)
+        try makeNaNAndSingleClassFiles(singleLabels: "[0] * 10 + [3] * 9 + [5]")
         // Crafted files: widths that would overflow, a GA head with α < 0, an
         // empty split, values whose squared distances overflow float32.
         try sh("""

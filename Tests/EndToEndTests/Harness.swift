@@ -78,6 +78,22 @@ class EndToEndCase: XCTestCase {
 
     @discardableResult
     func sh(_ s: String) throws -> Shell.Result { try Shell.run(s, in: dir) }
+
+    /// Crafted data files (needs h5py): nan.h5, 20 rows with a NaN in row 4, and
+    /// single.h5, 20 rows whose labels are `singleLabels` (a class with one sample).
+    func makeNaNAndSingleClassFiles(singleLabels: String) throws {
+        try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            f = h5py.File("nan.h5", "w"); f.attrs["dl_kind"] = "data"
+            X = np.random.rand(20, 2).astype(np.float32); X[4, 0] = np.nan
+            f["train/X"] = X; f["train/y"] = np.arange(20, dtype=np.int32) % 2; f.close()
+            f = h5py.File("single.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.random.rand(20, 2).astype(np.float32)
+            f["train/y"] = np.array(\(singleLabels), np.int32); f.close()
+            PY
+            """)
+    }
 }
 
 extension XCTestCase {

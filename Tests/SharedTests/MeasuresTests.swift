@@ -199,7 +199,7 @@ final class MeasuresTests: XCTestCase {
         model.initialize(.glorot, seed: 3)
         let X = try randomMatrix(17, 3, seed: 4)
         var seen: [Int: LayerRepresentation] = [:]
-        try forEachRepresentation(of: model, on: X) { seen[$0.layer] = $0 }
+        try forEachRepresentation(of: model, on: X, selections: true) { seen[$0.layer] = $0 }
         XCTAssertEqual(seen.keys.sorted(), [0, 1, 2, 3])
         XCTAssertEqual(seen[0]!.Z, X)
         // Layer 1 by hand: tanh(X W1 + b1).
@@ -215,19 +215,20 @@ final class MeasuresTests: XCTestCase {
         // The last layer is the net's output; its selection reads the logits.
         let out = Trainer(model: model, maxRows: 17).predict(X)
         for (a, b) in zip(seen[3]!.Z.storage, out.storage) { XCTAssertEqual(a, b, accuracy: 1e-6) }
-        XCTAssertEqual(seen[3]!.selection.shape, [17, 2])
+        XCTAssertEqual(seen[3]!.selection?.shape, [17, 2])
         XCTAssertNotEqual(seen[3]!.selection, seen[3]!.Z)
         // Only the layers asked for; selections read the pre-activations, so a
         // sigmoid feature selects exactly where σ(a) > 1/2 in exact arithmetic.
         var sig = model
         sig.hidden = .sigmoid
         var layers: [Int] = []
-        try forEachRepresentation(of: sig, on: X, layers: [1]) { r in
+        try forEachRepresentation(of: sig, on: X, layers: [1], selections: true) { r in
             layers.append(r.layer)
             XCTAssertEqual(r.threshold, 0)
-            for (a, z) in zip(r.selection.storage, r.Z.storage) { XCTAssertEqual(z, 1 / (1 + exp(-a)), accuracy: 1e-6) }
+            for (a, z) in zip(r.selection!.storage, r.Z.storage) { XCTAssertEqual(z, 1 / (1 + exp(-a)), accuracy: 1e-6) }
         }
         XCTAssertEqual(layers, [1])
+        try forEachRepresentation(of: model, on: X) { XCTAssertNil($0.selection, "no copy unless asked") }
         XCTAssertThrowsError(try forEachRepresentation(of: model, on: try randomMatrix(2, 4, seed: 1)) { _ in })
     }
 

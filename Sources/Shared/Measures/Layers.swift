@@ -12,7 +12,8 @@ public struct LayerRepresentation {
     /// Layers i ≥ 1: the pre-activations A_i with 0 (a positive pre-activation: z > 0
     /// for a ReLU; the logits at the output), read before σ so that no rounding of
     /// σ near σ(0) moves a sample; X: X with 0.
-    public let selection: Matrix
+    /// Only when asked for (`selections: true`): a copy of each layer's pre-activations.
+    public let selection: Matrix?
     public let threshold: Float
 }
 
@@ -21,9 +22,10 @@ public struct LayerRepresentation {
 /// blocks of rows shared over `threads` threads (single-threaded BLAS each), so
 /// the values never depend on the thread count.
 public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>? = nil, threads: Int = 1,
+                                  selections: Bool = false,
                                   _ body: (LayerRepresentation) throws -> Void) throws {
     func wanted(_ i: Int) -> Bool { layers?.contains(i) ?? true }
-    if wanted(0) { try body(LayerRepresentation(layer: 0, Z: X, selection: X, threshold: 0)) }
+    if wanted(0) { try body(LayerRepresentation(layer: 0, Z: X, selection: selections ? X : nil, threshold: 0)) }
     guard let model else { return }
     try model.checkInput(X)
     let last = layers.map { $0.max() ?? 0 } ?? model.layers
@@ -54,7 +56,7 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
             }
         }
         if i < model.layers {
-            let pre = A
+            let pre = selections && wanted(i) ? A : nil
             A.storage.withUnsafeMutableBufferPointer { model.hidden.forward($0.baseAddress!, $0.count) }
             Z = A
             if wanted(i) { try body(LayerRepresentation(layer: i, Z: Z, selection: pre, threshold: 0)) }
@@ -67,7 +69,7 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
                     }
                 }
             }
-            if wanted(i) { try body(LayerRepresentation(layer: i, Z: Y, selection: A, threshold: 0)) }
+            if wanted(i) { try body(LayerRepresentation(layer: i, Z: Y, selection: selections ? A : nil, threshold: 0)) }
         }
     }
 }

@@ -195,12 +195,13 @@ public func measureEntropy(_ inputs: MeasureInputs, splits: [Split], layers: Set
         var counts = [Int](repeating: 0, count: classes)
         for l in labels { counts[Int(l)] += 1 }
         rows.append(MeasureRow("class_entropy", split: s.name, value: entropyBits(counts)))
-        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads) { r in
+        try forEachRepresentation(of: inputs.model, on: s.X, layers: layers, threads: threads, selections: true) { r in
+            let selection = r.selection ?? r.Z
             let h = try inputs.within(s, layer: r.layer) {
-                try conditionalEntropy(r.selection, labels: labels, classes: classes, threshold: r.threshold)
+                try conditionalEntropy(selection, labels: labels, classes: classes, threshold: r.threshold)
             }
             Log.info(String(format: "/%@ layer %d: H(Y|Z) %.4f bits over %d features (%d dead; a feature selects %.1f%% of the samples)",
-                            s.name, r.layer, h.mean, r.selection.cols - h.dead, h.dead, 100 * h.selectedFraction))
+                            s.name, r.layer, h.mean, selection.cols - h.dead, h.dead, 100 * h.selectedFraction))
             rows.append(MeasureRow("conditional_entropy", split: s.name, layer: r.layer, value: h.mean))
             rows.append(MeasureRow("dead_features", split: s.name, layer: r.layer, value: Double(h.dead)))
         }
