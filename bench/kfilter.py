@@ -35,6 +35,8 @@ def faiss(data, k, batch):
             "version": j["version"]}
 
 def main():
+    import argparse
+    argparse.ArgumentParser(description=__doc__.splitlines()[0]).parse_args()
     res = RESULTS
     data = fashion_data()
     out = {"table_5_1": [], "whole_set": None}

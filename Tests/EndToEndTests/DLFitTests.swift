@@ -9,7 +9,8 @@ final class DLFitEndToEndTests: EndToEndCase {
         try XCTSkipUnless(FileManager.default.fileExists(atPath: fashionDir), "dataset-fashion-mnist is not installed")
         let r = try sh("""
             dl-data fashion-mnist --shuffle --limit 3000 -q > d.h5 \
-            && dl-fit d.h5 --arch 784-64-10 --epochs 2 --batch-size 64 -o m.h5 && dl-fit eval m.h5 d.h5
+            && dl-fit d.h5 --arch 784-64-10 --epochs 2 --batch-size 64 -o m.h5 && dl-fit eval m.h5 d.h5 \
+            && dl-fit eval m.h5 - < d.h5 > stdin.tsv && dl-fit eval m.h5 d.h5 | cmp - stdin.tsv
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("epoch 2/2: train loss"), r.stderr)
