@@ -8,7 +8,7 @@ SHELL := /bin/bash
 .DELETE_ON_ERROR:
 .DEFAULT_GOAL := all
 
-APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist
+APT_PACKAGES := libopenblas-dev liblapacke-dev libhdf5-dev hdf5-tools zlib1g-dev pkg-config dataset-fashion-mnist gnuplot-nox
 SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release
 OUT := out

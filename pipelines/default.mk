@@ -1,6 +1,7 @@
 # The default pipeline on the embedded data (Fashion-MNIST from Debian's
 # dataset-fashion-mnist): load → k-filter the training set → fit → evaluate →
-# measure every layer (LSD, k-redundancy, H(Y|Z), weight entropy, stable rank).
+# measure every layer (LSD, k-redundancy, H(Y|Z), weight entropy, stable rank) →
+# plot them (out/layers.png).
 # Later stages (layer-wise training, compression) extend this chain.
 #   make -f pipelines/default.mk BIN=.build/release OUT=out
 # A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 3000" etc.
@@ -29,8 +30,12 @@ REDUNDANCY_FLAGS ?= -k 5,10,20 --batch 6148
 ENTROPY_FLAGS ?= --bits 4,8
 MEASURES := lsd redundancy entropy rank accuracy
 
+# Plots need gnuplot (Debian's gnuplot-nox; `make deps` installs it).
+HERE := $(dir $(lastword $(MAKEFILE_LIST)))
+PLOTS ?= $(if $(shell command -v gnuplot),$(OUT)/layers.png,$(warning gnuplot not found: no plots))
+
 .PHONY: all
-all: $(OUT)/data.info $(OUT)/model.eval.tsv $(OUT)/measures.tsv
+all: $(OUT)/data.info $(OUT)/model.eval.tsv $(OUT)/measures.tsv $(PLOTS)
 
 $(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
 	$(BIN)/dl-data fashion-mnist $(DATA_FLAGS) -o $@
@@ -70,6 +75,10 @@ $(OUT)/accuracy.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-measure
 $(OUT)/measures.tsv: $(MEASURES:%=$(OUT)/%.tsv)
 	{ head -n 1 $<; for f in $^; do tail -n +2 $$f; done; } > $@
 	cat $@
+
+# LSD, k-redundancy and H(Y|Z) against the layer (Th. Figures 5.6, 5.14, 5.21).
+$(OUT)/layers.png: $(OUT)/measures.tsv $(HERE)layers.gp
+	gnuplot -e "in='$<'; out='$@'" $(HERE)layers.gp
 
 $(OUT):
 	mkdir -p $@
