@@ -47,11 +47,7 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
     for k in ks { masks[k] = [Bool](repeating: false, count: n) }
     var done = 0
     for start in stride(from: 0, to: n, by: batch) {
-        let rows = Array(order[start..<min(n, start + batch)])
-        guard kmax < rows.count else {
-            throw DLError.input("k = \(kmax) needs more than \(kmax) rows in every batch, but batch \(start / batch + 1) has \(rows.count)",
-                                hint: "use a smaller k or a larger --batch")
-        }
+        let rows = Array(order[start..<min(n, start + batch)])  // more than kmax rows: checked above
         // Consecutive batches are row ranges: a slice, not a gather.
         let Xb = settings.shuffle ? X.gatherRows(rows) : (rows.count == n ? X : X.sliceRows(start..<(start + rows.count)))
         let nb = try nearestNeighbours(Xb, k: kmax, settings: settings.knn) { q in
