@@ -88,7 +88,7 @@ struct Train: ParsableCommand {
         s.targets = try parseTargets(targets)
         s.seed = common.seed
         s.snapshots = snapshots
-        s.threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        s.threads = common.threadCount
         o.settings = s
 
         let file = try openInput(input)
@@ -139,7 +139,7 @@ struct Eval: ParsableCommand {
         let (net, meta) = try readModelFile(try openInput(model))
         let d = try readDataFile(try openInput(data))
         var tsv = "split\trows\tloss\taccuracy\n"
-        let threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
+        let threads = common.threadCount
         for r in try evaluateModel(net, targets: meta.targets, on: d, file: displayName(data), threads: threads) {
             tsv += "\(r.split)\t\(r.rows)\t\(String(format: "%.6f", r.eval.loss))\t"
             tsv += r.eval.accuracy.map { String(format: "%.6f", $0) } ?? "NA"

@@ -26,38 +26,26 @@ struct DLKFilter: ParsableCommand {
     var input = "-"
     @Option(name: .customShort("k"), help: "Neighbours that must all share a sample's class for it to be dropped.")
     var k = 10
-    @Option(help: ArgumentHelp("Filter within consecutive mini-batches of N rows, as the thesis ran it (default: the whole set).", valueName: "n"))
-    var batch: Int?
-    @Flag(help: "Form the batches from randomly ordered rows (seeded by --seed).") var shuffle = false
     @Option(help: ArgumentHelp("Remove at most this fraction of the rows (Th. 6.8.2 used 0.6).", valueName: "f"))
     var maxFraction: Double?
     @Flag(help: "Keep every row; write the keep-mask to /train/keep (1 = kept) instead.") var maskOnly = false
-    @Option(help: ArgumentHelp("Rows per side of a distance tile (memory: block² floats).", valueName: "n"))
-    var block = 2048
+    @OptionGroup var knn: KNNOptions
     @OptionGroup var common: CommonOptions
 
     static func main() { ToolMain.run(DLKFilter.self, tool: "dl-kfilter") }
 
     func validate() throws {
         if !(1...100_000).contains(k) { throw ValidationError("-k must lie in 1…100000") }
-        if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
         if let f = maxFraction, !(f >= 0 && f <= 1) { throw ValidationError("--max-fraction must lie in [0, 1]") }
-        if !(16...16384).contains(block) { throw ValidationError("--block must lie in 16…16384 (a tile holds block² floats)") }
-        if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
     }
 
     func run() throws {
         common.apply()
         try common.outputTarget.check()
         let data = try readDataFile(try openInput(input))
-        var s = KFilterSettings()
+        var s = knn.settings(common)
         s.k = k
-        s.batch = batch
-        s.shuffle = shuffle
-        s.seed = common.seed
         s.maxFraction = maxFraction
-        s.knn.queryBlock = block
-        s.knn.threads = common.threads ?? ProcessInfo.processInfo.activeProcessorCount
         let t0 = monotonicSeconds()
         let (out, kept) = try kFilter(data, file: displayName(input), settings: s, maskOnly: maskOnly)
         let seconds = monotonicSeconds() - t0

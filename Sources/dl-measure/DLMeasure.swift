@@ -84,7 +84,7 @@ struct MeasureOptions: ParsableArguments {
         layers.flatMap { try? parseList($0, option: "--layers", range: 0...1_000_000) }.map(Set.init)
     }
 
-    var threads: Int { common.threads ?? ProcessInfo.processInfo.activeProcessorCount }
+    var threads: Int { common.threadCount }
 
     func emit(_ rows: [MeasureRow]) throws {
         guard !rows.isEmpty else {
@@ -156,31 +156,19 @@ struct Redundancy: ParsableCommand {
 
     @Option(name: .customShort("k"), help: ArgumentHelp("Neighbourhood sizes, comma-separated.", valueName: "list"))
     var k = "5,10,20"
-    @Option(help: ArgumentHelp("Search within consecutive mini-batches of N rows (default: the whole split).", valueName: "n"))
-    var batch: Int?
-    @Flag(help: "Form the batches from randomly ordered rows (seeded by --seed).") var shuffle = false
-    @Option(help: ArgumentHelp("Rows per side of a distance tile (memory: block² floats).", valueName: "n"))
-    var block = 2048
+    @OptionGroup var knn: KNNOptions
     @OptionGroup var options: MeasureOptions
 
     func validate() throws {
         _ = try parseList(k, option: "-k", range: 1...100_000)
-        if let batch, batch < 2 { throw ValidationError("--batch must be at least 2") }
-        if !(16...16384).contains(block) { throw ValidationError("--block must lie in 16…16384 (a tile holds block² floats)") }
-        if shuffle && batch == nil { throw ValidationError("--shuffle only matters with --batch") }
     }
 
     func run() throws {
         let inputs = try options.start()
         let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
-        var s = KFilterSettings()
-        s.batch = batch
-        s.shuffle = shuffle
-        s.seed = options.common.seed
-        s.knn.queryBlock = block
-        s.knn.threads = options.threads
         let ks = try parseList(k, option: "-k", range: 1...100_000)
-        try options.emit(try measureRedundancy(inputs, splits: splits, layers: options.layerSet, ks: ks, settings: s))
+        try options.emit(try measureRedundancy(inputs, splits: splits, layers: options.layerSet, ks: ks,
+                                               settings: knn.settings(options.common)))
     }
 }
 

@@ -41,6 +41,13 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         let ent = table(try String(contentsOfFile: dir + "/ent.tsv", encoding: .utf8))
         XCTAssertNotNil(ent["conditional_entropy test 2 NA"])
         XCTAssertNotNil(ent["weight_entropy NA 3 8"])
+        // --sample estimates from a seeded subset: same seed, same bytes.
+        let sampled = try sh("dl-measure entropy m.h5 --sample 0.1 -s 4 && dl-measure entropy m.h5 --sample 0.1 -s 4 --threads 1")
+        XCTAssertEqual(sampled.status, 0, sampled.stderr)
+        let halves = sampled.out.components(separatedBy: "metric\t").filter { !$0.isEmpty }
+        XCTAssertEqual(halves.count, 2)
+        XCTAssertEqual(halves[0], halves[1])
+        XCTAssertNotEqual(table("metric\t" + halves[0])["weight_entropy NA 1 8"], ent["weight_entropy NA 1 8"])
         XCTAssertLessThanOrEqual(ent["class_entropy train NA NA"]!, log2(10.0) + 1e-9)
         let rank = table(try String(contentsOfFile: dir + "/rank.tsv", encoding: .utf8))
         XCTAssertEqual(rank.count, 3)
@@ -94,7 +101,9 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         let r = try sh("""
             dl-data checkerboard --rows 400 --test-rows 100 -q | dl-measure lsd --split all --json > lsd.json \
             && dl-data checkerboard --rows 400 -q | dl-measure redundancy -k 5 --no-header \
-            && dl-data sine --rows 200 -q | dl-measure lsd --intercept -q
+            && dl-data sine --rows 200 -q | dl-measure lsd --intercept -q \
+            && dl-data checkerboard --rows 400 -q > c.h5 \
+            && dl-measure lsd c.h5 --limit 150 -q > l1.tsv && dl-data cat c.h5 --limit 150 -q | dl-measure lsd -q | cmp - l1.tsv
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.out.hasPrefix("k_redundancy\ttrain\t0\t5\t"), r.out)

@@ -28,11 +28,14 @@ public struct CommonOptions: ParsableArguments {
 
     public var outputTarget: OutputTarget { OutputTarget(output) }
 
+    /// --threads, or every core.
+    public var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
+
     /// Applies the logging and thread settings; call first thing in run().
     public func apply() {
         Log.quiet = quiet
         Log.verbose = verbose
-        setBLASThreads(threads ?? ProcessInfo.processInfo.activeProcessorCount)
+        setBLASThreads(threadCount)
     }
 }
 
