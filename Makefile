@@ -1,6 +1,7 @@
 # dl — build, test, benchmark and run the default pipeline.
 #   make          install missing system packages, build (release), run pipelines/default.mk
 #   make test     build and run every test
+#   make test-kernels   the tests under each OpenBLAS kernel this CPU runs
 #   make bench    benchmarks side by side with their peers (see BENCHMARKS.md)
 
 SHELL := /bin/bash
@@ -13,7 +14,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release
 OUT := out
 
-.PHONY: all deps build test bench clean pipeline
+.PHONY: all deps build test test-kernels bench clean pipeline
 
 all: deps build pipeline
 
@@ -31,6 +32,19 @@ build: deps
 test: deps
 	swift build -c release
 	swift test -c release --disable-swift-testing --disable-testable-imports
+
+# The suite under OpenBLAS's Prescott fallback and every better kernel the CPU
+# runs (by /proc/cpuinfo flags): what docs/FORMAT.md says may differ across
+# kernels is checked by the suite itself.
+test-kernels: deps
+	swift build -c release --build-tests
+	flags=" $$(grep -m1 '^flags' /proc/cpuinfo) "; cores=Prescott; \
+	has() { for f in "$$@"; do [[ "$$flags" == *" $$f "* ]] || return 1; done; }; \
+	has avx && cores="$$cores Sandybridge"; has avx2 fma && cores="$$cores Haswell"; \
+	has avx512f avx512bw avx512dq avx512vl && cores="$$cores SkylakeX"; \
+	for c in $$cores; do echo "== OPENBLAS_CORETYPE=$$c"; \
+	  OPENBLAS_CORETYPE=$$c swift test -c release --disable-swift-testing --disable-testable-imports 2>&1 | tail -1; \
+	  [ $${PIPESTATUS[0]} = 0 ] || exit 1; done
 
 bench: build
 	bench/run.sh

@@ -1,1 +1,21 @@
 #include <cblas.h>
+
+/* The CPU's feature registers, for choosing OpenBLAS's kernel by what the CPU
+   can do (cpuid and xgetbv are instructions Swift cannot emit). */
+#if defined(__x86_64__) || defined(__i386__)
+#include <cpuid.h>
+#include <stdint.h>
+
+/* cpuid leaf/subleaf into r[0..3] = eax, ebx, ecx, edx; 0 when the leaf is absent. */
+static inline int dl_cpuid(unsigned leaf, unsigned subleaf, unsigned *r) {
+    return __get_cpuid_count(leaf, subleaf, &r[0], &r[1], &r[2], &r[3]);
+}
+
+/* XCR0: which register states the OS saves (AVX needs bits 1-2, AVX-512 bits 5-7).
+   Only valid when cpuid.1:ecx.OSXSAVE (bit 27) is set. */
+static inline uint64_t dl_xgetbv0(void) {
+    uint32_t eax, edx;
+    __asm__ __volatile__("xgetbv" : "=a"(eax), "=d"(edx) : "c"(0));
+    return ((uint64_t)edx << 32) | eax;
+}
+#endif

@@ -15,7 +15,7 @@ struct DLData: ParsableCommand {
               dl-data fashion-mnist --limit 1000 | dl-data info
               dl-data spirals --rows 5000 -o spirals.h5
             """,
-        version: dlVersion,
+        version: dlVersionReport,
         subcommands: [FashionMNIST.self, MNIST.self, IDX.self, Spirals.self, Checkerboard.self, Sine.self, Info.self, Cat.self]
     )
 

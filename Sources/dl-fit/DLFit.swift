@@ -15,7 +15,7 @@ struct DLFit: ParsableCommand {
               dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 --lr 0.001 -o ga.h5
               dl-fit eval model.h5 data.h5
             """,
-        version: dlVersion,
+        version: dlVersionReport,
         subcommands: [Train.self, Eval.self],
         defaultSubcommand: Train.self
     )

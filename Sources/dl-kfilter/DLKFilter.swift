@@ -19,7 +19,7 @@ struct DLKFilter: ParsableCommand {
               dl-kfilter -k 20 data.h5 --mask-only -o masked.h5
               dl-data checkerboard | dl-kfilter -k 5 | dl-data info
             """,
-        version: dlVersion
+        version: dlVersionReport
     )
 
     @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))

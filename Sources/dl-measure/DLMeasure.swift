@@ -21,7 +21,7 @@ struct DLMeasure: ParsableCommand {
               dl-measure rank model.h5
               dl-measure lsd model.h5 data.h5 --epoch 3   (a dl-fit --snapshots file)
             """,
-        version: dlVersion,
+        version: dlVersionReport,
         subcommands: [LSD.self, Redundancy.self, Entropy.self, Rank.self, Accuracy.self]
     )
 

@@ -35,15 +35,23 @@ public struct CommonOptions: ParsableArguments {
     public func apply() {
         Log.quiet = quiet
         Log.verbose = verbose
+        if let note = BLASKernel.switchNote { Log.debug(note) }
         setBLASThreads(threadCount)
     }
 }
+
+/// What every tool's `--version` prints: the suite's version, then the BLAS
+/// library, the kernel it runs and its threads, and the CPU (benchmarks record it).
+public var dlVersionReport: String { "dl \(dlVersion)\n" + BLASKernel.report }
 
 /// One `main` for every tool: parse, run, and map any error to one line on
 /// standard error with exit status 1 (failed run) or 2 (usage mistake).
 public enum ToolMain {
     public static func run<Command: ParsableCommand>(_: Command.Type, tool: String) -> Never {
         Log.tool = tool
+        // Before anything is read or any BLAS call: may re-execute the tool once
+        // under a better OpenBLAS kernel (Tensor/BLASKernel.swift).
+        BLASKernel.selectBeforeFirstUse()
         // A reader that goes away (e.g. `| head`) ends us quietly, as it ends `cat`.
         signal(SIGPIPE, SIG_DFL)
         setvbuf(stdout, nil, _IOFBF, 1 << 16)
