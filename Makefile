@@ -3,6 +3,8 @@
 #   make test     build and run every test
 #   make test-kernels   the tests under each OpenBLAS kernel this CPU runs
 #   make bench    benchmarks side by side with their peers (see BENCHMARKS.md)
+#   make install PREFIX=/usr/local   the tools, man pages and bash/zsh completions
+#   make uninstall PREFIX=/usr/local removes exactly what install wrote
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -14,7 +16,10 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release
 OUT := out
 
-.PHONY: all deps build test test-kernels bench clean pipeline
+.PHONY: all deps build test test-kernels bench clean pipeline install uninstall
+
+PREFIX ?= /usr/local
+DESTDIR ?=
 
 all: deps build pipeline
 
@@ -31,6 +36,7 @@ build: deps
 
 test: deps
 	swift build -c release
+	swift build -c release --product generate-manual
 	swift test -c release --disable-swift-testing --disable-testable-imports
 
 # The suite under OpenBLAS's Prescott fallback and every better kernel the CPU
@@ -51,6 +57,15 @@ bench: build
 
 pipeline: build
 	$(MAKE) -f pipelines/default.mk BIN=$(BIN) OUT=$(OUT)
+
+# Man pages come from each tool's help through swift-argument-parser's
+# generate-manual (built from the package's dependency, not installed).
+install: build
+	swift build -c release --product generate-manual
+	scripts/install.sh install $(PREFIX) $(DESTDIR)
+
+uninstall:
+	scripts/install.sh uninstall $(PREFIX) $(DESTDIR)
 
 clean:
 	rm -rf .build $(OUT)

@@ -1,0 +1,80 @@
+#!/usr/bin/env bash
+# make install / make uninstall: the tools, a man page per tool and subcommand
+# (swift-argument-parser's generate-manual) and bash/zsh completion scripts
+# (--generate-completion-script), from an existing release build.
+#   scripts/install.sh install   PREFIX [DESTDIR]
+#   scripts/install.sh uninstall PREFIX [DESTDIR]
+# install records every file it writes, and every folder it has to create, in
+# PREFIX/share/dl/installed-files; uninstall removes exactly those files, then
+# those folders if they are empty, and the list: nothing else.
+set -euo pipefail
+cd "$(dirname "$0")/.."
+action=${1:?usage: scripts/install.sh install|uninstall PREFIX [DESTDIR]}
+prefix=${2:?usage: scripts/install.sh install|uninstall PREFIX [DESTDIR]}
+destdir=${3:-}
+[[ $prefix == /* ]] || { echo "install.sh: error: PREFIX must be an absolute path (got '$prefix')" >&2; exit 2; }
+bin=.build/release
+tools=(dl-data dl-fit dl-kfilter dl-measure)
+manifest=share/dl/installed-files
+
+case $action in
+install)
+  for t in "${tools[@]}" generate-manual; do
+    [[ -x $bin/$t ]] || { echo "install.sh: error: $bin/$t is missing (run 'make install', which builds it)" >&2; exit 1; }
+  done
+  stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
+  mkdir -p "$stage/wrap" "$stage/man"
+  date=$(git log -1 --format=%cs 2>/dev/null || date +%F)
+  for t in "${tools[@]}"; do
+    # generate-manual drops every non-ASCII character (α, ‖, ², …): it reads the
+    # help through this wrapper with them as @U…@ placeholders, which go back
+    # into the pages afterwards (man-db reads UTF-8 pages through preconv).
+    printf '#!/bin/sh\n"%s" "$@" | perl -CSD -pe '\''s/([^\\x00-\\x7f])/sprintf("\\@U%%X\\@", ord($1))/ge'\''\n' \
+      "$PWD/$bin/$t" > "$stage/wrap/$t"
+    chmod +x "$stage/wrap/$t"
+    "$bin/generate-manual" "$stage/wrap/$t" --multi-page --date "$date" --authors "the dl authors" \
+      --output-directory "$stage/man" > /dev/null
+  done
+  rm -f "$stage"/man/*.help.1   # the parser's own `help` subcommand
+  perl -CSD -pi -e 's/\@U([0-9A-F]+)\@/chr(hex($1))/ge' "$stage"/man/*.1
+  root=$destdir$prefix
+  files=() dirs=()
+  put() {  # mode source destination (relative to PREFIX)
+    local d=$(dirname "$3")
+    while [[ $d != . && ! -d $root/$d ]]; do
+      [[ " ${dirs[*]} " == *" $d/ "* ]] || dirs+=("$d/")
+      d=$(dirname "$d")
+    done
+    install -D -m "$1" "$2" "$root/$3"
+    files+=("$3")
+  }
+  for t in "${tools[@]}"; do
+    put 755 "$bin/$t" "bin/$t"
+    "$bin/$t" --generate-completion-script bash > "$stage/$t.bash"
+    "$bin/$t" --generate-completion-script zsh > "$stage/$t.zsh"
+    put 644 "$stage/$t.bash" "share/bash-completion/completions/$t"
+    put 644 "$stage/$t.zsh" "share/zsh/site-functions/_$t"
+  done
+  for page in "$stage"/man/*.1; do put 644 "$page" "share/man/man1/$(basename "$page")"; done
+  [[ -d $root/share/dl ]] || dirs+=("share/dl/")
+  mkdir -p "$root/share/dl"
+  printf '%s\n' "${files[@]}" "${dirs[@]}" > "$root/$manifest"
+  echo "installed ${#files[@]} files under $root (list: $root/$manifest)" >&2
+  ;;
+uninstall)
+  root=$destdir$prefix
+  [[ -f $root/$manifest ]] || { echo "install.sh: error: $root/$manifest not found: nothing was installed under $prefix" >&2; exit 1; }
+  n=0 dirs=()
+  while IFS= read -r f; do
+    [[ -n $f && $f != /* && $f != *..* ]] || { echo "install.sh: error: bad line '$f' in $root/$manifest" >&2; exit 1; }
+    if [[ $f == */ ]]; then dirs+=("$f"); else rm -f "$root/$f"; n=$((n + 1)); fi
+  done < "$root/$manifest"
+  rm -f "$root/$manifest"
+  # Folders install created, deepest first, if nothing else has moved in.
+  for d in $(printf '%s\n' "${dirs[@]}" | awk -F/ '{ print NF "\t" $0 }' | sort -rn | cut -f2); do
+    rmdir "$root/$d" 2>/dev/null || true
+  done
+  echo "removed $n files from $root" >&2
+  ;;
+*) echo "install.sh: error: unknown action '$action' (install or uninstall)" >&2; exit 2 ;;
+esac
