@@ -19,3 +19,12 @@ static inline uint64_t dl_xgetbv0(void) {
     return ((uint64_t)edx << 32) | eax;
 }
 #endif
+
+/* A spin-wait hint for threads waiting on each other between BLAS calls. */
+static inline void dl_cpu_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}

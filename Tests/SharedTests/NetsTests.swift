@@ -70,6 +70,37 @@ final class NetsTests: XCTestCase {
         }
     }
 
+    /// Two SGD steps match PyTorch's update written out from the gradients:
+    /// v = μv + g + λw, w −= lr·v, for any shard count (odd widths leave tails
+    /// after the 8-wide vector loop).
+    func testSGDStepsMatchTheUpdateRule() throws {
+        var model = try MLP(widths: [7, 9, 3], hidden: .relu, head: OutputHead(.softmax))
+        model.initialize(.he, seed: 2)
+        let task = try tinyTask(rows: 40, d: 7, K: 3, seed: 3)
+        var s = TrainingSettings()
+        s.learningRate = 0.1; s.momentum = 0.9
+        let idx = Array(0..<40)[...]
+        for wd: Float in [0, 0.01] {
+            s.weightDecay = wd
+            for shards in [1, 2, 3] {
+                let trainer = Trainer(model: model, maxRows: 40, shards: shards)
+                var w = model.parameters.map(Double.init)
+                var v = [Double](repeating: 0, count: w.count)
+                for _ in 0..<2 {
+                    let g = trainer.gradients(task, idx, targets: (0, 1)).gradients
+                    for j in 0..<w.count {
+                        v[j] = 0.9 * v[j] + Double(g[j]) + Double(wd) * w[j]
+                        w[j] -= 0.1 * v[j]
+                    }
+                    _ = trainer.step(task, idx, s, lr: 0.1)
+                }
+                let got = trainer.currentModel().parameters
+                let worst = zip(got, w).map { abs(Double($0) - $1) }.max()!
+                XCTAssertLessThan(worst, 1e-5, "wd \(wd), \(shards) shards: max difference \(worst)")
+            }
+        }
+    }
+
     /// Th. 4.6 and 4.8: exp-GA's loss is the sparse cross-entropy and pow3-GA's the
     /// negative correlation loss, i.e. their derivatives at the head input are y − t.
     func testGAImpliedLossesHaveCanonicalGradient() {

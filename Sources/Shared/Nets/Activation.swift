@@ -9,8 +9,7 @@ public enum Activation: String, CaseIterable, Sendable {
     /// z[0..<n] = σ(z) in place.
     public func forward(_ z: UnsafeMutablePointer<Float>, _ n: Int) {
         switch self {
-        // Branch-free, so the loop vectorizes.
-        case .relu: for i in 0..<n { z[i] = max(z[i], 0) }
+        case .relu: reluForward(z, n)
         case .tanh: for i in 0..<n { z[i] = Foundation.tanh(z[i]) }
         case .sigmoid: for i in 0..<n { z[i] = logistic(z[i]) }
         case .celu: for i in 0..<n where z[i] < 0 { z[i] = expm1(z[i]) }  // CELU, α = 1
@@ -21,7 +20,7 @@ public enum Activation: String, CaseIterable, Sendable {
     /// d[i] *= σ'(a_i), where σ'(a) is written in terms of z = σ(a).
     public func backward(_ d: UnsafeMutablePointer<Float>, _ z: UnsafePointer<Float>, _ n: Int) {
         switch self {
-        case .relu: for i in 0..<n { d[i] = z[i] > 0 ? d[i] : 0 }
+        case .relu: reluBackward(d, z, n)
         case .tanh: for i in 0..<n { d[i] *= 1 - z[i] * z[i] }
         case .sigmoid: for i in 0..<n { d[i] *= z[i] * (1 - z[i]) }
         case .celu: for i in 0..<n where z[i] < 0 { d[i] *= z[i] + 1 }  // e^a = z + 1
@@ -31,6 +30,35 @@ public enum Activation: String, CaseIterable, Sendable {
 
     /// He initialization for rectifiers, Glorot for the rest.
     public var defaultInit: Initialization { self == .relu || self == .celu ? .he : .glorot }
+}
+
+// ReLU in explicit 8-wide vectors: the scalar loops compiled to a compare and a
+// branch per element (d and z may alias, so LLVM left them scalar).
+typealias Float8 = SIMD8<Float>
+
+/// z = max(z, 0); NaN stays NaN.
+func reluForward(_ z: UnsafeMutablePointer<Float>, _ n: Int) {
+    let p = UnsafeMutableRawPointer(z), zero = Float8(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        let v = p.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+        p.storeBytes(of: v.replacing(with: zero, where: v .< zero), toByteOffset: i * 4, as: Float8.self)
+        i += 8
+    }
+    while i < n { z[i] = max(z[i], 0); i += 1 }
+}
+
+/// d = z > 0 ? d : 0.
+func reluBackward(_ d: UnsafeMutablePointer<Float>, _ z: UnsafePointer<Float>, _ n: Int) {
+    let dp = UnsafeMutableRawPointer(d), zp = UnsafeRawPointer(z), zero = Float8(repeating: 0)
+    var i = 0
+    while i + 8 <= n {
+        let dv = dp.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+        let zv = zp.loadUnaligned(fromByteOffset: i * 4, as: Float8.self)
+        dp.storeBytes(of: dv.replacing(with: zero, where: .!(zv .> zero)), toByteOffset: i * 4, as: Float8.self)
+        i += 8
+    }
+    while i < n { d[i] = z[i] > 0 ? d[i] : 0; i += 1 }
 }
 
 @inline(__always) func logistic(_ x: Float) -> Float { 1 / (1 + Foundation.exp(-x)) }

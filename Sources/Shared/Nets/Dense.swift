@@ -13,17 +13,30 @@ public func denseForward(_ out: UnsafeMutablePointer<Float>, _ inp: UnsafePointe
     Float.gemm(false, false, B, dout, din, 1, inp, din, W, dout, 1, out, dout)
 }
 
-/// dW = inpᵀ · dout and db = Σ_rows dout (both overwritten: no zeroing pass);
-/// dinp = dout · Wᵀ when wanted (the first layer needs none).
+/// dinp = dout · Wᵀ (the delta one layer down, before σ').
 @inline(__always)
-public func denseBackward(_ dinp: UnsafeMutablePointer<Float>?, _ dW: UnsafeMutablePointer<Float>,
-                          _ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
-                          _ inp: UnsafePointer<Float>, _ W: UnsafePointer<Float>, _ ones: UnsafePointer<Float>,
-                          _ B: Int, _ din: Int, _ doutW: Int) {
-    Float.gemm(true, false, din, doutW, B, 1, inp, din, dout, doutW, 0, dW, doutW)
-    // db = doutᵀ · 1 (ones: [B]).
-    cblas_sgemv(CblasRowMajor, CblasTrans, blasint(B), blasint(doutW), 1, dout, blasint(doutW), ones, 1, 0, db, 1)
-    if let dinp {
-        Float.gemm(false, true, B, din, doutW, 1, dout, doutW, W, doutW, 0, dinp, din)
-    }
+public func denseBackwardInput(_ dinp: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>,
+                               _ W: UnsafePointer<Float>, _ B: Int, _ din: Int, _ doutW: Int) {
+    Float.gemm(false, true, B, din, doutW, 1, dout, doutW, W, doutW, 0, dinp, din)
+}
+
+/// Rows `rows` of dW = β·dW + inpᵀ · dout over all B rows: one GEMM with K = B, so
+/// each entry is one dot product over the batch (no partial sums to add), and
+/// disjoint row blocks can be computed by different threads.
+///   dW: [din, dout] (the whole matrix; only `rows` are written)
+@inline(__always)
+public func denseWeightGradient(_ dW: UnsafeMutablePointer<Float>, _ inp: UnsafePointer<Float>, _ dout: UnsafePointer<Float>,
+                                _ rows: Range<Int>, _ B: Int, _ din: Int, _ doutW: Int, beta: Float) {
+    guard !rows.isEmpty else { return }
+    Float.gemm(true, false, rows.count, doutW, B, 1, inp + rows.lowerBound, din, dout, doutW, beta,
+               dW + rows.lowerBound * doutW, doutW)
+}
+
+/// Entries `cols` of db = β·db + doutᵀ · 1 over all B rows (ones: [B]).
+@inline(__always)
+public func denseBiasGradient(_ db: UnsafeMutablePointer<Float>, _ dout: UnsafePointer<Float>, _ ones: UnsafePointer<Float>,
+                              _ cols: Range<Int>, _ B: Int, _ doutW: Int, beta: Float) {
+    guard !cols.isEmpty else { return }
+    cblas_sgemv(CblasRowMajor, CblasTrans, blasint(B), blasint(cols.count), 1, dout + cols.lowerBound, blasint(doutW),
+                ones, 1, beta, db + cols.lowerBound, 1)
 }

@@ -1,11 +1,12 @@
 import Foundation
 
 // Mini-batch training by backprop (SGD with momentum and weight decay, or AdamW),
-// on preallocated buffers: nothing is allocated inside a training step.
+// on preallocated buffers: a training step allocates no arrays (only the two
+// small closures that hand its phases to the thread team).
 //
 // Shapes (B = rows in the batch, d_i = widths[i], K = d_k):
 //   Z_0 = X batch [B, d_0];  Z_i [B, d_i];  Z_k = logits x [B, K];  Y = head(x) [B, K]
-//   T [B, K] targets;  delta buffers [B, max d_i];  parameters/gradients/state [P]
+//   T [B, K] targets;  Δ_i [B, d_i];  parameters/gradients/state [P]
 
 public enum OptimizerKind: String, CaseIterable, Sendable { case sgd, adamw }
 
@@ -111,138 +112,72 @@ public struct Evaluation: Equatable, Sendable {
     public var accuracy: Double?   // classification only
 }
 
-/// One shard's buffers: forward/backward of a slice of the batch.
-/// Shapes: Z_i [maxRows, d_i], Y and T [maxRows, K], deltas [maxRows, max d], G [P].
-final class Worker {
-    let model: MLP
-    let maxRows: Int
-    let acts: [UnsafeMutablePointer<Float>] // Z_0 … Z_k
-    let y: UnsafeMutablePointer<Float>
-    let t: UnsafeMutablePointer<Float>
-    let d0: UnsafeMutablePointer<Float>
-    let d1: UnsafeMutablePointer<Float>
-    let ones: UnsafeMutablePointer<Float>   // [maxRows]
-    let g: UnsafeMutablePointer<Float>      // this shard's gradients [P]
-    var loss = 0.0
-    var correct = 0
-
-    init(model: MLP, maxRows: Int) {
-        self.model = model
-        self.maxRows = maxRows
-        let buffer = Trainer.zeroedBuffer
-        var layerBuffers: [UnsafeMutablePointer<Float>] = []
-        for d in model.widths { layerBuffers.append(buffer(maxRows * d)) }
-        acts = layerBuffers
-        let K = model.widths.last!, maxWidth = model.widths.max()!
-        y = buffer(maxRows * K); t = buffer(maxRows * K)
-        d0 = buffer(maxRows * maxWidth); d1 = buffer(maxRows * maxWidth)
-        ones = buffer(maxRows)
-        ones.update(repeating: 1, count: maxRows)
-        g = buffer(model.parameters.count)
-    }
-
-    deinit { for p in [y, t, d0, d1, ones, g] + acts { p.deallocate() } }
-
-    var K: Int { model.widths.last! }
-
-    /// Copies rows `idx` of the task into Z_0 and T.
-    func load(_ task: LearningTask, _ idx: ArraySlice<Int>, targets: (Float, Float)) {
-        let d = model.widths[0], K = self.K
-        task.X.storage.withUnsafeBufferPointer { X in
-            for (r, i) in idx.enumerated() { (acts[0] + r * d).update(from: X.baseAddress! + i * d, count: d) }
-        }
-        if let labels = task.labels {
-            t.update(repeating: targets.0, count: idx.count * K)
-            for (r, i) in idx.enumerated() { t[r * K + Int(labels[i])] = targets.1 }
-        } else if let Y = task.Y {
-            Y.storage.withUnsafeBufferPointer { Yp in
-                for (r, i) in idx.enumerated() { (t + r * K).update(from: Yp.baseAddress! + i * K, count: K) }
-            }
-        }
-    }
-
-    /// Forward pass of the first B rows of Z_0 with parameters w: fills Z_1 … Z_k and Y.
-    func forward(_ w: UnsafePointer<Float>, _ B: Int) {
-        let widths = model.widths
-        for i in 1...model.layers {
-            denseForward(acts[i], acts[i - 1], w + model.weightOffset(i), w + model.biasOffset(i), B, widths[i - 1], widths[i])
-            if i < model.layers { model.hidden.forward(acts[i], B * widths[i]) }
-        }
-        model.head.forward(y, acts[model.layers], rows: B, cols: K)
-    }
-
-    /// Backward pass after `forward(w, B)`: G = gradients of (1/total)·Σ loss over
-    /// these B rows, where `total` is the whole batch's size.
-    func backward(_ w: UnsafePointer<Float>, _ B: Int, total: Int) {
-        let widths = model.widths, k = model.layers
-        // delta_k = (Y − T) / total: the canonical gradient of every head (Th. 4.3).
-        let inv = 1 / Float(total)
-        for j in 0..<(B * K) { d0[j] = (y[j] - t[j]) * inv }
-        var cur = d0, next = d1
-        for i in stride(from: k, through: 1, by: -1) {
-            denseBackward(i > 1 ? next : nil, g + model.weightOffset(i), g + model.biasOffset(i), cur,
-                          acts[i - 1], w + model.weightOffset(i), ones, B, widths[i - 1], widths[i])
-            if i > 1 {
-                model.hidden.backward(next, acts[i - 1], B * widths[i - 1])
-                swap(&cur, &next)
-            }
-        }
-    }
-
-    /// Summed implied loss of the first B rows (after forward).
-    func batchLoss(_ B: Int) -> Double {
-        model.head.loss(x: acts[model.layers], y: y, t: t, rows: B, cols: K)
-    }
-
-    /// Correct predictions among the rows `idx` just forwarded (argmax of Y against the label).
-    func countCorrect(_ task: LearningTask, _ idx: ArraySlice<Int>) -> Int {
-        guard let labels = task.labels else { return 0 }
-        let K = self.K
-        var n = 0
-        for (r, i) in idx.enumerated() {
-            let yr = y + r * K
-            var best = 0
-            for j in 1..<max(K, 1) where yr[j] > yr[best] { best = j }
-            if best == Int(labels[i]) { n += 1 }
-        }
-        return n
-    }
-}
-
-/// Parameters, optimizer state and shards for one net; reused across epochs.
+/// Parameters, optimizer state and batch buffers for one net; reused across epochs.
 ///
-/// A batch is cut into `shards` contiguous slices, each run forward and backward
-/// on its own thread with single-threaded BLAS (on 2 cores this beats sharing
-/// every small GEMM between BLAS threads); shard gradients are then summed in
-/// a fixed order, so results depend on the shard count, never on timing.
+/// A step runs in two parallel phases over `shards` threads, each calling
+/// single-threaded BLAS (on 2 cores that beats sharing every small GEMM between
+/// OpenBLAS threads):
+///  1. rows: each shard takes a contiguous slice of the batch and runs forward,
+///     the head, and backward to every layer's delta Δ_i on its rows;
+///  2. parameters: each shard takes a contiguous block of rows of every W_i and
+///     computes that block's gradient over the whole batch in one GEMM,
+///     Z_{i-1}[:, block]ᵀ · Δ_i with K = batch rows, written straight into the
+///     optimizer state (SGD: the momentum, by GEMM's β = μ), then updates it.
+/// No shard holds a gradient of its own to be summed, every parameter's gradient
+/// is one dot product over the batch, and the losses are summed row by row in
+/// batch order.
+///
+/// Buffers (B = maxRows, shared by the shards, each using its rows):
+///   Z_i [B, d_i] for i = 0…k (Z_k = logits x), Y and T [B, K], Δ_i [B, d_i] for
+///   i = 1…k, per-row losses [B], and w, s1, s2, g [P].
 public final class Trainer {
     public private(set) var model: MLP
     let P: Int
-    let w: UnsafeMutablePointer<Float>      // parameters [P]
-    let s1: UnsafeMutablePointer<Float>     // momentum, or Adam's first moment [P]
-    let s2: UnsafeMutablePointer<Float>     // Adam's second moment [P]
-    let workers: [Worker]
     let maxRows: Int
+    let shards: Int
+    let w: UnsafeMutablePointer<Float>      // parameters [P]
+    let s1: UnsafeMutablePointer<Float>     // SGD's momentum, or Adam's first moment [P]
+    let s2: UnsafeMutablePointer<Float>     // Adam's second moment [P]
+    let g: UnsafeMutablePointer<Float>      // gradients, for AdamW and gradients() [P]
+    let acts: [UnsafeMutablePointer<Float>] // Z_0 … Z_k
+    let deltas: [UnsafeMutablePointer<Float>] // Δ_1 … Δ_k at indices 1…k (index 0 unused)
+    let y: UnsafeMutablePointer<Float>
+    let t: UnsafeMutablePointer<Float>
+    let ones: UnsafeMutablePointer<Float>   // [B]
+    let rowLoss: UnsafeMutablePointer<Double> // [B]
+    let shardCorrect: UnsafeMutablePointer<Int> // [shards]
     var adamStep = 0
+    let team: ThreadTeam
 
-    /// `maxRows`: the largest batch; `shards`: threads to split it over.
+    /// `maxRows`: the largest batch; `shards`: threads to run each phase on.
     public init(model: MLP, maxRows: Int, shards: Int = 1) {
         self.model = model
         P = model.parameters.count
         let rows = max(1, maxRows)
         self.maxRows = rows
-        let n = max(1, min(shards, rows))
-        let weights = Trainer.zeroedBuffer(P)
+        self.shards = max(1, min(shards, rows))
+        let buffer = Trainer.zeroedBuffer
+        let weights = buffer(P)
         model.parameters.withUnsafeBufferPointer { weights.update(from: $0.baseAddress!, count: $0.count) }
         w = weights
-        s1 = Trainer.zeroedBuffer(P)
-        s2 = Trainer.zeroedBuffer(P)
-        let perShard = (rows + n - 1) / n
-        workers = (0..<n).map { _ in Worker(model: model, maxRows: perShard) }
+        s1 = buffer(P); s2 = buffer(P); g = buffer(P)
+        acts = model.widths.map { buffer(rows * $0) }
+        deltas = model.widths.enumerated().map { buffer($0.offset == 0 ? 1 : rows * $0.element) }
+        let K = model.widths.last!
+        y = buffer(rows * K); t = buffer(rows * K)
+        ones = buffer(rows)
+        ones.update(repeating: 1, count: rows)
+        rowLoss = .allocate(capacity: rows)
+        rowLoss.initialize(repeating: 0, count: rows)
+        shardCorrect = .allocate(capacity: self.shards)
+        shardCorrect.initialize(repeating: 0, count: self.shards)
+        team = ThreadTeam(size: self.shards)
     }
 
     deinit {
-        for p in [w, s1, s2] { p.deallocate() }
+        for p in [w, s1, s2, g, y, t, ones] + acts + deltas { p.deallocate() }
+        rowLoss.deallocate()
+        shardCorrect.deallocate()
     }
 
     static func zeroedBuffer(_ n: Int) -> UnsafeMutablePointer<Float> {
@@ -250,6 +185,8 @@ public final class Trainer {
         p.initialize(repeating: 0, count: max(n, 1))
         return p
     }
+
+    var K: Int { model.widths.last! }
 
     /// The current parameters as a model.
     public func currentModel() -> MLP {
@@ -259,126 +196,199 @@ public final class Trainer {
     }
 
     /// Runs `body(shard)` for every shard, concurrently when there are several.
-    func eachShard(_ body: (Int) -> Void) {
-        if workers.count == 1 { body(0); return }
-        DispatchQueue.concurrentPerform(iterations: workers.count, execute: body)
+    func eachShard(_ body: @escaping (Int) -> Void) {
+        team.run(body)
     }
 
-    /// The slice of `idx` that shard `s` takes.
-    func shardSlice(_ idx: ArraySlice<Int>, _ s: Int) -> ArraySlice<Int> {
-        let per = (idx.count + workers.count - 1) / workers.count
-        let lo = min(idx.startIndex + s * per, idx.endIndex)
-        return idx[lo..<min(lo + per, idx.endIndex)]
+    /// Rows lo..<hi (of `n`) that shard `s` takes in phase 1.
+    func rowRange(_ n: Int, _ s: Int) -> Range<Int> {
+        let per = (n + shards - 1) / shards
+        let lo = min(s * per, n)
+        return lo..<min(lo + per, n)
+    }
+
+    /// Part `s` of 0..<n in phase 2 (blocks of W's rows, of b's entries).
+    func block(_ n: Int, _ s: Int) -> Range<Int> { (n * s / shards)..<(n * (s + 1) / shards) }
+
+    // MARK: phase 1, rows
+
+    /// Copies rows `idx` of the task into rows `at…` of Z_0 and T.
+    func load(_ task: LearningTask, _ idx: ArraySlice<Int>, at r0: Int, targets: (Float, Float)) {
+        let d = model.widths[0], K = self.K
+        let z0 = acts[0] + r0 * d, tr = t + r0 * K
+        task.X.storage.withUnsafeBufferPointer { X in
+            for (r, i) in idx.enumerated() { (z0 + r * d).update(from: X.baseAddress! + i * d, count: d) }
+        }
+        if let labels = task.labels {
+            tr.update(repeating: targets.0, count: idx.count * K)
+            for (r, i) in idx.enumerated() { tr[r * K + Int(labels[i])] = targets.1 }
+        } else if let Y = task.Y {
+            Y.storage.withUnsafeBufferPointer { Yp in
+                for (r, i) in idx.enumerated() { (tr + r * K).update(from: Yp.baseAddress! + i * K, count: K) }
+            }
+        }
+    }
+
+    /// Forward pass of rows r0..<r0+n of Z_0: fills those rows of Z_1 … Z_k and Y.
+    func forward(_ r0: Int, _ n: Int) {
+        let widths = model.widths
+        for i in 1...model.layers {
+            let z = acts[i] + r0 * widths[i]
+            denseForward(z, acts[i - 1] + r0 * widths[i - 1], w + model.weightOffset(i), w + model.biasOffset(i),
+                         n, widths[i - 1], widths[i])
+            if i < model.layers { model.hidden.forward(z, n * widths[i]) }
+        }
+        let K = self.K
+        model.head.forward(y + r0 * K, acts[model.layers] + r0 * K, rows: n, cols: K)
+    }
+
+    /// Each row's implied loss (after `forward`), kept apart so that sums run in
+    /// row order whatever the shards.
+    func rowLosses(_ r0: Int, _ n: Int) {
+        let K = self.K
+        for r in r0..<(r0 + n) {
+            rowLoss[r] = model.head.loss(x: acts[model.layers] + r * K, y: y + r * K, t: t + r * K, rows: 1, cols: K)
+        }
+    }
+
+    /// Backward pass of rows r0..<r0+n after `forward`: Δ_k = (Y − T)/total, the
+    /// canonical delta of every head (Th. 4.3), then Δ_{i-1} = (Δ_i W_iᵀ) ⊙ σ'.
+    func backward(_ r0: Int, _ n: Int, total: Int) {
+        let widths = model.widths, k = model.layers, K = self.K
+        let inv = 1 / Float(total)
+        let dk = deltas[k] + r0 * K, yk = y + r0 * K, tk = t + r0 * K
+        for j in 0..<(n * K) { dk[j] = (yk[j] - tk[j]) * inv }
+        for i in stride(from: k, to: 1, by: -1) {
+            let din = widths[i - 1], prev = deltas[i - 1] + r0 * din
+            denseBackwardInput(prev, deltas[i] + r0 * widths[i], w + model.weightOffset(i), n, din, widths[i])
+            model.hidden.backward(prev, acts[i - 1] + r0 * din, n * din)
+        }
+    }
+
+    /// Correct predictions among rows r0..<r0+n (argmax of Y against the label of idx).
+    func countCorrect(_ task: LearningTask, _ idx: ArraySlice<Int>, at r0: Int) -> Int {
+        guard let labels = task.labels else { return 0 }
+        let K = self.K
+        var c = 0
+        for (r, i) in idx.enumerated() {
+            let yr = y + (r0 + r) * K
+            var best = 0
+            for j in 1..<max(K, 1) where yr[j] > yr[best] { best = j }
+            if best == Int(labels[i]) { c += 1 }
+        }
+        return c
+    }
+
+    /// Phase 1 on rows `idx` of the task; with `total` (the batch size for the
+    /// deltas' 1/B) also backward. Returns the rows' summed loss (in row order) and
+    /// correct count.
+    func rowsPhase(_ task: LearningTask, _ idx: ArraySlice<Int>, targets: (Float, Float), backwardTotal total: Int?) -> (Double, Int) {
+        let n = idx.count
+        eachShard { [self] s in
+            let r = rowRange(n, s)
+            shardCorrect[s] = 0
+            guard !r.isEmpty else { return }
+            let part = idx[(idx.startIndex + r.lowerBound)..<(idx.startIndex + r.upperBound)]
+            load(task, part, at: r.lowerBound, targets: targets)
+            forward(r.lowerBound, r.count)
+            rowLosses(r.lowerBound, r.count)
+            shardCorrect[s] = countCorrect(task, part, at: r.lowerBound)
+            if let total { backward(r.lowerBound, r.count, total: total) }
+        }
+        var loss = 0.0
+        for r in 0..<n { loss += rowLoss[r] }
+        return (loss, (0..<shards).reduce(0) { $0 + shardCorrect[$1] })
+    }
+
+    // MARK: phase 2, parameters
+
+    /// Shard `s`'s block of every layer's gradient over the batch's `n` rows,
+    /// written as `into = β·into + gradient` (β = μ folds SGD's momentum in).
+    func gradientBlocks(_ s: Int, _ n: Int, into out: UnsafeMutablePointer<Float>, beta: Float) {
+        let widths = model.widths
+        for i in 1...model.layers {
+            let (din, dout) = (widths[i - 1], widths[i])
+            let rows = block(din, s), cols = block(dout, s)
+            denseWeightGradient(out + model.weightOffset(i), acts[i - 1], deltas[i], rows, n, din, dout, beta: beta)
+            denseBiasGradient(out + model.biasOffset(i), deltas[i], ones, cols, n, dout, beta: beta)
+        }
+    }
+
+    /// Calls `body(lo, hi)` for each contiguous parameter range that shard `s`
+    /// owns in phase 2 (its block of rows of each W_i, its block of each b_i).
+    func eachOwnedRange(_ s: Int, _ body: (Int, Int) -> Void) {
+        let widths = model.widths
+        for i in 1...model.layers {
+            let (din, dout) = (widths[i - 1], widths[i])
+            let rows = block(din, s), cols = block(dout, s)
+            if !rows.isEmpty { body(model.weightOffset(i) + rows.lowerBound * dout, model.weightOffset(i) + rows.upperBound * dout) }
+            if !cols.isEmpty { body(model.biasOffset(i) + cols.lowerBound, model.biasOffset(i) + cols.upperBound) }
+        }
     }
 
     /// One training step on rows `idx`; returns the batch's summed loss and correct count.
     public func step(_ task: LearningTask, _ idx: ArraySlice<Int>, _ s: TrainingSettings, lr: Float) -> (loss: Double, correct: Int) {
-        let total = idx.count
-        eachShard { k in
-            let wk = workers[k], part = shardSlice(idx, k)
-            wk.loss = 0; wk.correct = 0
-            guard !part.isEmpty else {
-                wk.g.update(repeating: 0, count: P)
-                return
+        let n = idx.count
+        let result = rowsPhase(task, idx, targets: s.targets, backwardTotal: n)
+        eachShard { [self] k in
+            switch s.optimizer {
+            case .sgd:
+                // PyTorch's SGD: v = μv + (g + λw); w −= lr·v.
+                gradientBlocks(k, n, into: s1, beta: s.momentum)
+                eachOwnedRange(k) { lo, hi in sgdUpdate(w + lo, s1 + lo, hi - lo, lr: lr, weightDecay: s.weightDecay) }
+            case .adamw:
+                gradientBlocks(k, n, into: g, beta: 0)
+                eachOwnedRange(k) { lo, hi in adamUpdate(s, lr: lr, lo, hi) }
             }
-            wk.load(task, part, targets: s.targets)
-            wk.forward(w, part.count)
-            wk.loss = wk.batchLoss(part.count)
-            wk.correct = wk.countCorrect(task, part)
-            wk.backward(w, part.count, total: total)
         }
-        // Sum the shard gradients and update, each thread over its own parameter range.
-        let per = (P + workers.count - 1) / workers.count
-        eachShard { k in
-            let lo = k * per, hi = min(P, lo + per)
-            if lo < hi { update(s, lr: lr, lo, hi) }
-        }
-        return (workers.reduce(0) { $0 + $1.loss }, workers.reduce(0) { $0 + $1.correct })
+        if s.optimizer == .adamw { adamStep += 1 }
+        return result
     }
 
-    /// Sums the shard gradients into G_0 and applies one optimizer update to
-    /// parameters lo..<hi.
-    func update(_ s: TrainingSettings, lr: Float, _ lo: Int, _ hi: Int) {
-        let g = workers[0].g
-        // Shards beyond the second add in their own pass; the second is fused
-        // into the SGD loop (the common 2-core case reads each gradient once).
-        for wk in workers.dropFirst(2) {
-            let gk = wk.g
-            for j in lo..<hi { g[j] += gk[j] }
+    /// AdamW (decoupled weight decay) on parameters lo..<hi from the gradients in g.
+    func adamUpdate(_ s: TrainingSettings, lr: Float, _ lo: Int, _ hi: Int) {
+        let t = Double(adamStep + 1)
+        let b1 = s.adamBeta1, b2 = s.adamBeta2, eps = s.adamEpsilon
+        let c1 = 1 - Float(pow(Double(b1), t))
+        let c2 = 1 - Float(pow(Double(b2), t))
+        let decay = 1 - lr * s.weightDecay
+        for j in lo..<hi {
+            let gj = g[j]
+            s1[j] = b1 * s1[j] + (1 - b1) * gj
+            s2[j] = b2 * s2[j] + (1 - b2) * gj * gj
+            w[j] = w[j] * decay - lr * (s1[j] / c1) / ((s2[j] / c2).squareRoot() + eps)
         }
-        let wd = s.weightDecay
-        if workers.count >= 2 && s.optimizer == .sgd {
-            let g1 = workers[1].g, mu = s.momentum
-            for j in lo..<hi {
-                let gj = g[j] + g1[j] + wd * w[j]
-                s1[j] = mu * s1[j] + gj
-                w[j] -= lr * s1[j]
-            }
-            return
-        }
-        if workers.count >= 2 {
-            let g1 = workers[1].g
-            for j in lo..<hi { g[j] += g1[j] }
-        }
-        switch s.optimizer {
-        case .sgd:
-            // PyTorch's SGD: v = μv + (g + λw); w −= lr·v.
-            let mu = s.momentum
-            for j in lo..<hi {
-                let gj = g[j] + wd * w[j]
-                s1[j] = mu * s1[j] + gj
-                w[j] -= lr * s1[j]
-            }
-        case .adamw:
-            let t = Double(adamStep + 1)
-            let b1 = s.adamBeta1, b2 = s.adamBeta2, eps = s.adamEpsilon
-            let c1 = 1 - Float(pow(Double(b1), t))
-            let c2 = 1 - Float(pow(Double(b2), t))
-            let decay = 1 - lr * wd
-            for j in lo..<hi {
-                let gj = g[j]
-                s1[j] = b1 * s1[j] + (1 - b1) * gj
-                s2[j] = b2 * s2[j] + (1 - b2) * gj * gj
-                w[j] = w[j] * decay - lr * (s1[j] / c1) / ((s2[j] / c2).squareRoot() + eps)
-            }
-        }
-        if s.optimizer == .adamw && hi == P { adamStep += 1 }
     }
 
-    /// Mean loss and accuracy on a whole task (forward only; shards take turns at chunks).
+    /// Mean loss and accuracy on a whole task (forward only, in batches of maxRows).
     public func evaluate(_ task: LearningTask, targets: (Float, Float)) -> Evaluation {
-        let chunk = workers[0].maxRows
-        let chunks = (task.rows + chunk - 1) / chunk
         let all = Array(0..<task.rows)
-        eachShard { k in
-            let wk = workers[k]
-            wk.loss = 0; wk.correct = 0
-            for c in stride(from: k, to: chunks, by: workers.count) {
-                let idx = all[(c * chunk)..<min(task.rows, (c + 1) * chunk)]
-                wk.load(task, idx, targets: targets)
-                wk.forward(w, idx.count)
-                wk.loss += wk.batchLoss(idx.count)
-                wk.correct += wk.countCorrect(task, idx)
-            }
+        var loss = 0.0, correct = 0
+        var start = 0
+        while start < task.rows {
+            let idx = all[start..<min(task.rows, start + maxRows)]
+            let (l, c) = rowsPhase(task, idx, targets: targets, backwardTotal: nil)
+            loss += l; correct += c
+            start += idx.count
         }
         let m = Double(max(task.rows, 1))
-        let loss = workers.reduce(0) { $0 + $1.loss }
-        let correct = workers.reduce(0) { $0 + $1.correct }
         return Evaluation(loss: loss / m, accuracy: task.isClassification ? Double(correct) / m : nil)
     }
 
     /// The net's outputs Y for every row of X.
     public func predict(_ X: Matrix) -> Matrix {
-        let d = model.widths[0], K = model.widths.last!
-        let wk = workers[0]
+        let d = model.widths[0], K = self.K
         var out = [Float](repeating: 0, count: X.rows * K)
         var start = 0
         X.storage.withUnsafeBufferPointer { Xp in
             while start < X.rows {
-                let n = min(wk.maxRows, X.rows - start)
-                wk.acts[0].update(from: Xp.baseAddress! + start * d, count: n * d)
-                wk.forward(w, n)
-                for j in 0..<(n * K) { out[start * K + j] = wk.y[j] }
+                let n = min(maxRows, X.rows - start)
+                acts[0].update(from: Xp.baseAddress! + start * d, count: n * d)
+                eachShard { [self] s in
+                    let r = rowRange(n, s)
+                    if !r.isEmpty { forward(r.lowerBound, r.count) }
+                }
+                for j in 0..<(n * K) { out[start * K + j] = y[j] }
                 start += n
             }
         }
@@ -387,21 +397,42 @@ public final class Trainer {
 
     /// Mean loss and its gradients on rows `idx`, without an update (gradient checks).
     public func gradients(_ task: LearningTask, _ idx: ArraySlice<Int>, targets: (Float, Float)) -> (loss: Double, gradients: [Float]) {
-        var settings = TrainingSettings()
-        settings.targets = targets
-        let total = idx.count
-        eachShard { k in
-            let wk = workers[k], part = shardSlice(idx, k)
-            wk.loss = 0
-            guard !part.isEmpty else { wk.g.update(repeating: 0, count: P); return }
-            wk.load(task, part, targets: targets)
-            wk.forward(w, part.count)
-            wk.loss = wk.batchLoss(part.count)
-            wk.backward(w, part.count, total: total)
+        let n = idx.count
+        let (loss, _) = rowsPhase(task, idx, targets: targets, backwardTotal: n)
+        eachShard { [self] k in gradientBlocks(k, n, into: g, beta: 0) }
+        return (loss / Double(n), Array(UnsafeBufferPointer(start: g, count: P)))
+    }
+}
+
+/// SGD with momentum after the gradient is in v (v = μv + g): v += λw; w −= lr·v,
+/// one pass over n parameters (v is only written back when λ ≠ 0).
+func sgdUpdate(_ w: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int, lr: Float, weightDecay wd: Float) {
+    typealias V = SIMD8<Float>
+    let wr = UnsafeMutableRawPointer(w), vr = UnsafeMutableRawPointer(v)
+    let lrv = V(repeating: lr), wdv = V(repeating: wd)
+    var i = 0
+    if wd == 0 {
+        while i + 8 <= n {
+            let o = i * 4
+            let wi = wr.loadUnaligned(fromByteOffset: o, as: V.self)
+            wr.storeBytes(of: wi - lrv * vr.loadUnaligned(fromByteOffset: o, as: V.self), toByteOffset: o, as: V.self)
+            i += 8
         }
-        var g = [Float](repeating: 0, count: P)
-        for wk in workers { for j in 0..<P { g[j] += wk.g[j] } }
-        return (workers.reduce(0) { $0 + $1.loss } / Double(total), g)
+        while i < n { w[i] -= lr * v[i]; i += 1 }
+        return
+    }
+    while i + 8 <= n {
+        let o = i * 4
+        let wi = wr.loadUnaligned(fromByteOffset: o, as: V.self)
+        let vi = vr.loadUnaligned(fromByteOffset: o, as: V.self) + wdv * wi
+        vr.storeBytes(of: vi, toByteOffset: o, as: V.self)
+        wr.storeBytes(of: wi - lrv * vi, toByteOffset: o, as: V.self)
+        i += 8
+    }
+    while i < n {
+        v[i] += wd * w[i]
+        w[i] -= lr * v[i]
+        i += 1
     }
 }
 
@@ -429,7 +460,7 @@ public func train(_ model: MLP, on train: LearningTask, test: LearningTask?, set
         throw DLError.usage("batch size \(s.batchSize) is larger than the \(train.rows) training rows",
                             hint: "use --batch-size \(train.rows) or less")
     }
-    // Our own threads split each batch; BLAS runs single-threaded inside each.
+    // Our own threads split each phase; BLAS runs single-threaded inside each.
     let shards = s.batchSize >= 32 ? max(1, s.threads) : 1
     return try withBLASThreads(1) {
         try trainEpochs(Trainer(model: model, maxRows: s.batchSize, shards: shards), on: train, test: test, settings: s)
