@@ -27,6 +27,15 @@ final class KNNTests: XCTestCase {
                 XCTAssertFalse((0..<n).contains { got.of($0).contains(Int32($0)) }, "a row is its own neighbour")
             }
         }
+        // Tiles wide enough to split the column-wise selection over threads.
+        let X = try tiedData(n: 300, d: 4, seed: 3)
+        let ref = referenceNeighbours(X, k: 10)
+        for qb in [128, 100] {
+            var s = KNNSettings()
+            s.queryBlock = qb; s.threads = 2
+            let got = try nearestNeighbours(X, k: 10, settings: s)
+            for i in 0..<300 { XCTAssertEqual(got.of(i).map(Int.init), ref[i], "block \(qb), row \(i)") }
+        }
     }
 
     func testRandomDataExactDistances() throws {

@@ -60,15 +60,15 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
     var distances = [Float](repeating: .infinity, count: n * k)
     let tile = UnsafeMutablePointer<Float>.allocate(capacity: bs * bs)
     defer { tile.deallocate() }
-    let threads = max(1, settings.threads)
-    // Runs body(row) for rows lo..<hi, split over the threads.
-    func parallelRows(_ lo: Int, _ hi: Int, _ body: (Int) -> Void) {
-        let count = hi - lo
-        let per = (count + threads - 1) / threads
-        if threads == 1 || count < 64 { for r in lo..<hi { body(r) }; return }
-        DispatchQueue.concurrentPerform(iterations: threads) { t in
-            let a = lo + t * per, b = min(hi, a + per)
-            if a < b { for r in a..<b { body(r) } }
+    // The helpers sleep between tiles: OpenBLAS's own threads need the cores for the GEMMs.
+    let team = ThreadTeam(size: max(1, settings.threads), spinSeconds: 0)
+    // Runs body(lo, hi) over parts of 0..<count, split over the team in multiples of 8.
+    func parallelParts(_ count: Int, _ body: @escaping (Int, Int) -> Void) {
+        if team.size == 1 || count < 64 { body(0, count); return }
+        let per = ((count + team.size - 1) / team.size + 7) / 8 * 8
+        team.run { t in
+            let a = t * per, b = min(count, a + per)
+            if a < b { body(a, b) }
         }
     }
     X.storage.withUnsafeBufferPointer { xp in
@@ -82,14 +82,16 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
                             let nb = min(bs, n - b0)
                             // tile[i, j] = x_{a0+i} · x_{b0+j}
                             Float.gemm(false, true, na, nb, d, 1, x + a0 * d, d, x + b0 * d, d, 0, tile, nb)
-                            parallelRows(0, na) { i in
-                                selectRow(query: a0 + i, norms: N, tile: tile + i * nb, step: 1, r0: b0, count: nb,
-                                          k: k, I: I + (a0 + i) * k, D: D + (a0 + i) * k)
+                            parallelParts(na) { lo, hi in
+                                for i in lo..<hi {
+                                    selectRow(query: a0 + i, norms: N, tile: tile + i * nb, r0: b0, count: nb,
+                                              k: k, I: I + (a0 + i) * k, D: D + (a0 + i) * k)
+                                }
                             }
                             if b0 != a0 {
-                                parallelRows(0, nb) { j in
-                                    selectRow(query: b0 + j, norms: N, tile: tile + j, step: nb, r0: a0, count: na,
-                                              k: k, I: I + (b0 + j) * k, D: D + (b0 + j) * k)
+                                parallelParts(nb) { lo, hi in
+                                    selectColumns(queries: (b0 + lo)..<(b0 + hi), norms: N, tile: tile + lo, ld: nb,
+                                                  r0: a0, count: na, k: k, I: I, D: D)
                                 }
                             }
                         }
@@ -128,31 +130,85 @@ func centredIfOffset(_ X: Matrix) -> Matrix {
     return centre ? C : X
 }
 
-/// Merges candidates r0 ..< r0+count (their inner products with the query at
-/// tile[0], tile[step], …) into the query's sorted top-k list. Candidates arrive
-/// in increasing index order, so an equal distance never displaces an earlier
-/// (lower-index) neighbour.
+/// Merges candidates r0 ..< r0+count (their inner products with the query in
+/// tile[0..<count]) into the query's sorted top-k list. Candidates arrive in
+/// increasing index order, so an equal distance never displaces an earlier
+/// (lower-index) neighbour. Eight distances at a time are checked against the
+/// current k-th first: most candidates are farther, and skip the scalar merge.
 @inline(__always)
-func selectRow(query: Int, norms: UnsafePointer<Float>, tile: UnsafePointer<Float>, step: Int, r0: Int, count: Int, k: Int,
+func selectRow(query: Int, norms: UnsafePointer<Float>, tile: UnsafePointer<Float>, r0: Int, count: Int, k: Int,
                I: UnsafeMutablePointer<Int32>, D: UnsafeMutablePointer<Float>) {
     let qn = norms[query]
+    let qv = Float8(repeating: qn), two = Float8(repeating: 2)
+    let tr = UnsafeRawPointer(tile), nr = UnsafeRawPointer(norms + r0)
     var worst = D[k - 1]
-    for b in 0..<count {
-        let j = r0 + b
-        let dist = qn + norms[j] - 2 * tile[b * step]
-        if dist < worst && j != query {
-            // Insert after every entry with distance ≤ dist (stable for ties).
-            var pos = k - 1
-            while pos > 0 && D[pos - 1] > dist {
-                D[pos] = D[pos - 1]
-                I[pos] = I[pos - 1]
-                pos -= 1
-            }
-            D[pos] = dist
-            I[pos] = Int32(j)
-            worst = D[k - 1]
+    var b = 0
+    while b + 8 <= count {
+        // The scalar expression's operations in its order, so the bits agree.
+        let dv = (qv + nr.loadUnaligned(fromByteOffset: b * 4, as: Float8.self))
+            - two * tr.loadUnaligned(fromByteOffset: b * 4, as: Float8.self)
+        if any(dv .< Float8(repeating: worst)) {
+            for l in 0..<8 { merge(dv[l], r0 + b + l, query, k, I, D, &worst) }
         }
+        b += 8
     }
+    while b < count {
+        merge(qn + norms[r0 + b] - 2 * tile[b], r0 + b, query, k, I, D, &worst)
+        b += 1
+    }
+}
+
+/// The same for the queries `queries` whose inner products with candidates
+/// r0 ..< r0+count are the columns tile[0..<queries.count] of rows 0..<count
+/// (row stride `ld`): eight queries at a time, walking the tile by rows so every
+/// read is contiguous, and each query still sees its candidates in index order.
+@inline(__always)
+func selectColumns(queries: Range<Int>, norms: UnsafePointer<Float>, tile: UnsafePointer<Float>, ld: Int,
+                   r0: Int, count: Int, k: Int, I: UnsafeMutablePointer<Int32>, D: UnsafeMutablePointer<Float>) {
+    let two = Float8(repeating: 2)
+    var q0 = queries.lowerBound
+    while q0 + 8 <= queries.upperBound {
+        let qv = UnsafeRawPointer(norms + q0).loadUnaligned(as: Float8.self)
+        var worst = Float8(repeating: 0)
+        for l in 0..<8 { worst[l] = D[(q0 + l) * k + k - 1] }
+        let col = UnsafeRawPointer(tile + (q0 - queries.lowerBound))
+        for b in 0..<count {
+            let dv = (qv + Float8(repeating: norms[r0 + b])) - two * col.loadUnaligned(fromByteOffset: b * ld * 4, as: Float8.self)
+            let closer = dv .< worst
+            if any(closer) {
+                for l in 0..<8 where closer[l] {
+                    var w = worst[l]
+                    merge(dv[l], r0 + b, q0 + l, k, I + (q0 + l) * k, D + (q0 + l) * k, &w)
+                    worst[l] = w
+                }
+            }
+        }
+        q0 += 8
+    }
+    for q in q0..<queries.upperBound {
+        let c = tile + (q - queries.lowerBound)
+        let Iq = I + q * k, Dq = D + q * k
+        var worst = Dq[k - 1]
+        for b in 0..<count { merge(norms[q] + norms[r0 + b] - 2 * c[b * ld], r0 + b, q, k, Iq, Dq, &worst) }
+    }
+}
+
+/// Puts candidate j at distance `dist` into a query's sorted top-k list when it
+/// is closer than the k-th (after every entry at distance ≤ dist: stable for
+/// ties); a sample is never its own neighbour.
+@inline(__always)
+func merge(_ dist: Float, _ j: Int, _ query: Int, _ k: Int, _ I: UnsafeMutablePointer<Int32>,
+           _ D: UnsafeMutablePointer<Float>, _ worst: inout Float) {
+    guard dist < worst && j != query else { return }
+    var pos = k - 1
+    while pos > 0 && D[pos - 1] > dist {
+        D[pos] = D[pos - 1]
+        I[pos] = I[pos - 1]
+        pos -= 1
+    }
+    D[pos] = dist
+    I[pos] = Int32(j)
+    worst = D[k - 1]
 }
 
 /// Plain-loop reference: every pair's distance computed directly in float64,
