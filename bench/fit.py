@@ -5,7 +5,8 @@ Speed: 784-392-50-10, ReLU, softmax, batch 128, lr 0.02, momentum 0.9, 2 threads
 3 epochs; both time only the training loop (ours: /model/log/seconds written with
 --record-time; PyTorch: its epoch timer). After a warm-up run of each, rounds are
 interleaved with the order rotating; the median per-round ratio of samples/s is
-reported. Beside it, in the same run: the CPU, each side's BLAS and kernel, the
+reported. A third runner is dl-fit forced onto OpenBLAS's Prescott fallback
+(what a CPU unknown to OpenBLAS 0.3.21 got before kernel selection). Beside it, in the same run: the CPU, each side's BLAS and kernel, the
 OpenBLAS sgemm ceiling (sgemm_peak.c, 2 threads) at 2048³ and at the net's own
 GEMM shapes, the GEMM-only bound of dl-fit's design (each thread's share of the
 shapes at 1-thread sgemm rates), PyTorch's own sgemm at the net's shapes, and
@@ -45,12 +46,12 @@ print(json.dumps({"gflops": out, "version": torch.__version__, "capability": tor
 """
 
 
-def ours(data, m, epochs, seed, tmp, record=True):
+def ours(data, m, epochs, seed, tmp, record=True, core=None):
     out = os.path.join(tmp, "m.h5")
     cmd = ["/usr/bin/time", "-f", "%M", f"{BIN}/dl-fit", data, "--arch", "-".join(map(str, WIDTHS)), "--epochs",
            str(epochs), "--batch-size", str(BATCH), "--lr", "0.02", "--momentum", "0.9", "--threads", "2", "-s",
            str(seed), "-q", "-o", out] + (["--record-time"] if record else [])
-    r = run(cmd)
+    r = run(cmd, env={"OPENBLAS_CORETYPE": core} if core else None)
     import h5py
     with h5py.File(out) as f:
         log_ = f["model/log"]
@@ -87,7 +88,10 @@ def main():
     log(f"sgemm 2048³: {peak[0]} GFLOP/s; the net's shapes: {peak[1:]} (PyTorch: {[round(g, 1) for g in tg['gflops']]})")
     with tempfile.TemporaryDirectory() as tmp:
         ours(data, m, 1, 0, tmp), torch(data, 1, 0)  # warm-up: page cache, libraries
-        speed = rounds(a.pairs, {"dl-fit": lambda: ours(data, m, 3, 0, tmp), "pytorch": lambda: torch(data, 3, 0)})
+        # Also dl-fit on OpenBLAS's Prescott fallback: what a user got before kernel
+        # selection on a CPU that OpenBLAS 0.3.21 does not know.
+        speed = rounds(a.pairs, {"dl-fit": lambda: ours(data, m, 3, 0, tmp), "pytorch": lambda: torch(data, 3, 0),
+                                 "dl-fit-prescott": lambda: ours(data, m, 3, 0, tmp, core="Prescott")})
         acc = {"dl-fit": [], "pytorch": []}
         rss = []
         for seed in range(a.seeds):
@@ -107,6 +111,9 @@ def main():
         "samples_per_s": {"dl-fit": [round(x) for x in so], "pytorch": [round(x) for x in st]},
         "samples_per_s_median": {"dl-fit": round(ours_med), "pytorch": round(statistics.median(st))},
         "speed_ratio": ratio_stats(so, st),
+        "prescott_fallback": {"samples_per_s": [round(r["samples_per_s"]) for r in speed["dl-fit-prescott"]],
+                              "vs_pytorch": ratio_stats([r["samples_per_s"] for r in speed["dl-fit-prescott"]], st),
+                              "vs_selected_kernel": ratio_stats([r["samples_per_s"] for r in speed["dl-fit-prescott"]], so)},
         "flop_per_sample": FLOP_PER_SAMPLE,
         "gemm_shapes": SHAPES,
         "sgemm_gflops": {"2048^3": peak[0], "net_shapes": peak[1:]},

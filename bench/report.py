@@ -39,6 +39,9 @@ def main():
         say(f"- samples/s, {f['pairs']} interleaved rounds: dl-fit {sp['dl-fit']}, PyTorch {sp['pytorch']}")
         say(f"- medians: dl-fit {f['samples_per_s_median']['dl-fit']:,}, PyTorch {f['samples_per_s_median']['pytorch']:,}; "
             f"ratio **{f['speed_ratio']['median']}×** (range {f['speed_ratio']['range'][0]}–{f['speed_ratio']['range'][1]})")
+        if pf := f.get("prescott_fallback"):
+            say(f"- dl-fit forced onto OpenBLAS's Prescott fallback: {pf['samples_per_s']} samples/s, "
+                f"{pf['vs_selected_kernel']['median']}× the selected kernel's, {pf['vs_pytorch']['median']}× PyTorch's")
         say(f"- {f['dl_fit_gflops']} GFLOP/s ({f['flop_per_sample']:,} FLOP/sample): {100 * f['fraction_of_sgemm_2048']:.0f}% of sgemm 2048³ "
             f"({f['sgemm_gflops']['2048^3']} GFLOP/s, 2 threads)")
         say(f"- 2-thread OpenBLAS sgemm at the net's shapes {f['gemm_shapes']}: {f['sgemm_gflops']['net_shapes']} GFLOP/s "
