@@ -137,12 +137,12 @@ struct SyntheticSize: ParsableArguments {
         if !(0...maxSyntheticRows).contains(testRows) { throw ValidationError("--test-rows must lie in 0…\(maxSyntheticRows)") }
     }
 
-    /// Train (stream 1) and, if asked, test (stream 2) from `make`.
+    /// Train and, if asked, test (each from its own stream) from `make`.
     func splits(seed: UInt64, _ make: (Int, inout RNG) -> Split) -> [Split] {
-        var rng = RNG(seed: seed, stream: 101)
+        var rng = RNG(seed: seed, stream: .syntheticTrain)
         var out = [make(rows, &rng)]
         if testRows > 0 {
-            var rngTest = RNG(seed: seed, stream: 102)
+            var rngTest = RNG(seed: seed, stream: .syntheticTest)
             var t = make(testRows, &rngTest)
             t.name = "test"
             out.append(t)
@@ -281,9 +281,7 @@ struct Cat: ParsableCommand {
         let src = try openInput(input)
         let settings = transforms.settings()
         if settings.isIdentity {
-            let dest = try H5File.createInMemory()
-            try copyDLFile(src, to: dest, command: historyEntry())
-            try common.outputTarget.write(dest)
+            try common.outputTarget.writeHDF5 { try copyDLFile(src, to: $0, command: historyEntry()) }
             Log.debug("copied \(displayName(input)) to \(common.outputTarget.name)")
             return
         }

@@ -49,9 +49,7 @@ struct DLKFilter: ParsableCommand {
         let t0 = monotonicSeconds()
         let (out, kept) = try kFilter(data, file: displayName(input), settings: s, maskOnly: maskOnly)
         let seconds = monotonicSeconds() - t0
-        let file = try H5File.createInMemory()
-        try writeDataFile(out, to: file, command: historyEntry())
-        try common.outputTarget.write(file)
+        try writeDataFile(out, to: common.outputTarget, command: historyEntry())
         let m = data.train!.rows
         let fraction = m > 0 ? Double(kept) / Double(m) : 1
         Log.info(String(format: "k=%d: kept %d of %d rows (%.2f%%; k-redundancy %.2f%%) in %.2fs; wrote %@",

@@ -57,7 +57,7 @@ final class NetsTests: XCTestCase {
                 let task = try tinyTask(rows: 9, d: 6, K: 3, seed: 8)
                 let targets: (Float, Float) = (0, 1)
                 for shards in [1, 2, 3] {
-                    let trainer = Trainer(model: model, maxRows: 9, shards: shards)
+                    let trainer = try Trainer(model: model, maxRows: 9, shards: shards)
                     let (loss, g) = trainer.gradients(task, Array(0..<9)[...], targets: targets)
                     let ref = referenceLossAndGradients(model, parameters: model.parameters.map(Double.init),
                                                         X: task.X.storage.map(Double.init),
@@ -83,7 +83,7 @@ final class NetsTests: XCTestCase {
         for wd: Float in [0, 0.01] {
             s.weightDecay = wd
             for shards in [1, 2, 3] {
-                let trainer = Trainer(model: model, maxRows: 40, shards: shards)
+                let trainer = try Trainer(model: model, maxRows: 40, shards: shards)
                 var w = model.parameters.map(Double.init)
                 var v = [Double](repeating: 0, count: w.count)
                 for _ in 0..<2 {
@@ -164,7 +164,7 @@ final class NetsTests: XCTestCase {
         XCTAssertEqual(back, model)
         XCTAssertEqual(backMeta.targets.1, 16)
         let X = try Matrix(shape: [2, 4], storage: [0.1, 0.2, 0.3, 0.4, -1, 0, 1, 2])
-        XCTAssertEqual(Trainer(model: back, maxRows: 2).predict(X), Trainer(model: model, maxRows: 2).predict(X))
+        XCTAssertEqual(try Evaluator(model: back, maxRows: 2).predict(X), try Evaluator(model: model, maxRows: 2).predict(X))
         XCTAssertThrowsError(try readModelFile(try reopen(try { let g = try H5File.createInMemory(); try g.root.setAttribute("dl_kind", "data"); return g }())))
     }
 

@@ -49,7 +49,7 @@ final class RNGTests: XCTestCase {
     }
 
     func testStreamsDiffer() {
-        var a = RNG(seed: 5, stream: 1), b = RNG(seed: 5, stream: 2), c = RNG(seed: 5, stream: 1)
+        var a = RNG(seed: 5, stream: .kNNBatches), b = RNG(seed: 5, stream: .kFilterCap), c = RNG(seed: 5, stream: .kNNBatches)
         let x = a.next()
         XCTAssertNotEqual(x, b.next())
         XCTAssertEqual(x, c.next())

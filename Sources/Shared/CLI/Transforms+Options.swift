@@ -54,13 +54,3 @@ public struct TransformOptions: ParsableArguments {
         return t
     }
 }
-
-/// Writes a data file to the output (file or standard output) and logs a
-/// one-line summary on standard error.
-public func emitDataFile(_ data: DataFile, to target: OutputTarget) throws {
-    let file = try H5File.createInMemory()
-    try writeDataFile(data, to: file, command: historyEntry())
-    try target.write(file)
-    let parts = data.splits.map { "/\($0.name) \($0.rows)×\($0.features)" }
-    Log.info("wrote \(parts.joined(separator: ", ")) to \(target.name)")
-}

@@ -32,7 +32,7 @@ public func applyTransforms(_ data: DataFile, _ t: TransformSettings, seed: UInt
     for (i, name) in splitNames.enumerated() {
         guard var s = out[name] else { continue }
         if t.shuffle {
-            var rng = RNG(seed: seed, stream: UInt64(i + 1))
+            var rng = RNG(seed: seed, stream: .rowShuffle(split: i))
             s = s.selecting(rng.permutation(s.rows))
         }
         if let limit = t.limit, limit < s.rows {

@@ -133,6 +133,14 @@ public struct OutputTarget {
         try file.withImageChunks { try write(chunks: $0) }
     }
 
+    /// Builds an HDF5 file in memory with `build`, then writes it as the whole
+    /// output: every tool's HDF5 output goes out here.
+    public func writeHDF5(_ build: (H5File) throws -> Void) throws {
+        let file = try H5File.createInMemory()
+        try build(file)
+        try write(file)
+    }
+
     /// Writes text (a table or summary).
     public func write(text: String) throws {
         var data = Array(text.utf8)

@@ -24,7 +24,7 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
     guard labels.count == n else { throw DLError.input("\(labels.count) labels for \(n) rows") }
     var order = Array(0..<n)
     if settings.shuffle {
-        var rng = RNG(seed: settings.seed, stream: 7)
+        var rng = RNG(seed: settings.seed, stream: .kNNBatches)
         order = rng.permutation(n)
     }
     let batch = settings.batch ?? n
@@ -75,7 +75,7 @@ public func kFilterKeepMask(X: Matrix, labels: [Int32], settings: KFilterSetting
         let cap = Int((Double(X.rows) * f).rounded(.down))
         var dropped = (0..<X.rows).filter { redundant[$0] }
         if dropped.count > cap {
-            var rng = RNG(seed: settings.seed, stream: 8)
+            var rng = RNG(seed: settings.seed, stream: .kFilterCap)
             let p = rng.permutation(dropped.count)
             dropped = p.prefix(dropped.count - cap).map { dropped[$0] }
             for i in dropped { keep[i] = true }

@@ -100,7 +100,7 @@ public func weightEntropy(_ w: [Float], bits: Int, sampleFraction: Double = 1, s
         for v in w { hist[quantizeIndex(v, wmin: wmin, wmax: wmax, levels: levels)] += 1 }
     } else {
         let size = max(1, Int((sampleFraction * Double(w.count)).rounded(.up)))
-        var rng = RNG(seed: seed, stream: 11)
+        var rng = RNG(seed: seed, stream: .weightSample)
         for i in rng.permutation(w.count).prefix(size) {
             hist[quantizeIndex(w[i], wmin: wmin, wmax: wmax, levels: levels)] += 1
         }

@@ -25,8 +25,8 @@ public struct MeasureInputs {
         for path in paths {
             let file = try openInput(path)
             let name = displayName(path)
-            switch try checkDLFile(file, kinds: ["model", "data"]) {
-            case "model":
+            switch try dlKind(of: file) {
+            case .model:
                 guard inputs.model == nil else { throw DLError.usage("two model files given (\(inputs.modelName!) and \(name))") }
                 let (model, meta) = try readModelFile(file, snapshot: snapshot)
                 if let i = model.parameters.firstIndex(where: { !$0.isFinite }) {
@@ -35,7 +35,7 @@ public struct MeasureInputs {
                 inputs.model = model
                 inputs.metadata = meta
                 inputs.modelName = name
-            default:
+            case .data:
                 guard inputs.data == nil else { throw DLError.usage("two data files given (\(inputs.dataName!) and \(name))") }
                 inputs.data = try readDataFile(file)
                 inputs.dataName = name
@@ -82,7 +82,7 @@ public struct MeasureInputs {
             }
             if let model {
                 try checkModelFits(model, s, file: dataName)
-                if metadata?.task == "classification" && s.y == nil {
+                if metadata?.task == .classification && s.y == nil {
                     throw DLError.input("\(modelName ?? "the model") is a classifier but \(dataName): /\(s.name) has no class labels y",
                                         hint: "measure it on labelled data")
                 }

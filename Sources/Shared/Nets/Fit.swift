@@ -1,27 +1,50 @@
-// dl-fit's library call: data file in, model file out (SPEC §4 dl-fit (a)).
+// dl-fit's library calls: data file in, model file out (SPEC §4 dl-fit (a)), and a
+// model's loss and accuracy on a data file.
 
 public struct FitOptions {
+    /// The net to train: widths, hidden activation, head. Ignored when training
+    /// starts from `initialModel`, whose net it is.
     public var architecture: [Int]
     public var hidden = Activation.relu
     public var head: HeadKind?
     public var alpha: Float?
     public var beta: Float?
     public var initialization: Initialization?
+    /// Start from these weights instead of random ones (its widths, activations and head).
+    public var initialModel: MLP?
     public var settings = TrainingSettings()
     public var recordTime = false
 
     public init(architecture: [Int]) { self.architecture = architecture }
+
+    public init(initialModel: MLP) {
+        architecture = initialModel.widths
+        self.initialModel = initialModel
+    }
 }
 
 /// Trains on /train of `data` (evaluating on /test, else /val, each epoch) and
 /// returns the result with the metadata the model file records.
-public func fit(_ data: DataFile, file: String, _ o: FitOptions) throws -> (TrainingResult, ModelMetadata) {
+public func fit(_ data: DataFile, file: String, _ o: FitOptions, hooks: TrainingHooks = TrainingHooks()) throws -> (TrainingResult, ModelMetadata) {
     guard let trainSplit = data.train else {
         throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data")
     }
     let regression = trainSplit.y == nil
-    let kind = o.head ?? (regression ? .linear : .softmax)
-    var model = try MLP(widths: o.architecture, hidden: o.hidden, head: OutputHead(kind, alpha: o.alpha, beta: o.beta))
+    var model: MLP
+    let initialization: String
+    if let start = o.initialModel {
+        guard start.head != nil else {
+            throw DLError.usage("the starting model has no output head", hint: "stack a decision layer on it first")
+        }
+        model = start
+        initialization = "model"
+    } else {
+        let kind = o.head ?? (regression ? .linear : .softmax)
+        model = try MLP(widths: o.architecture, hidden: o.hidden, head: OutputHead(kind, alpha: o.alpha, beta: o.beta))
+        let scheme = o.initialization ?? o.hidden.defaultInit
+        model.initialize(scheme, seed: o.settings.seed)
+        initialization = scheme.rawValue
+    }
     try checkModelFits(model, trainSplit, file: file)
     let evalSplit = data["test"] ?? data["val"]
     if let evalSplit { try checkModelFits(model, evalSplit, file: file) }
@@ -33,27 +56,14 @@ public func fit(_ data: DataFile, file: String, _ o: FitOptions) throws -> (Trai
     }
     let trainTask = try LearningTask(split: trainSplit, file: file)
     let evalTask = try evalSplit.map { try LearningTask(split: $0, file: file) }
-    model.initialize(o.initialization ?? o.hidden.defaultInit, seed: o.settings.seed)
-    let result = try train(model, on: trainTask, test: evalTask, settings: o.settings)
+    let result = try train(model, on: trainTask, test: evalTask, settings: o.settings, hooks: hooks)
 
     var meta = ModelMetadata()
-    meta.task = regression ? "regression" : "classification"
+    meta.task = regression ? .regression : .classification
     meta.classes = regression ? nil : trainSplit.classes
     meta.targets = o.settings.targets
     meta.convergenceEpoch = result.convergenceEpoch
-    let s = o.settings
-    meta.settings = [
-        "epochs": .integer(Int64(s.epochs)),
-        "batch_size": .integer(Int64(s.batchSize)),
-        "lr": .float(decimalDouble(s.learningRate)),
-        "momentum": .float(decimalDouble(s.momentum)),
-        "weight_decay": .float(decimalDouble(s.weightDecay)),
-        "lr_steps": .strings(s.lrSteps.map { "\($0.epoch):\($0.factor)" }),
-        "optimizer": .string(s.optimizer.rawValue),
-        "init": .string((o.initialization ?? o.hidden.defaultInit).rawValue),
-        "seed": .integer(Int64(bitPattern: s.seed)),
-        "evaluated_on": .string(evalSplit?.name ?? "none"),
-    ]
+    meta.training = TrainingRecord(o.settings, initialization: initialization, evaluatedOn: evalSplit?.name ?? "none")
     return (result, meta)
 }
 
@@ -63,8 +73,8 @@ public func evaluateModel(_ model: MLP, targets: (Float, Float), on data: DataFi
                           threads: Int = 1) throws -> [(split: String, rows: Int, eval: Evaluation)] {
     for split in data.splits { try checkModelFits(model, split, file: file) }
     let tasks = try data.splits.map { try LearningTask(split: $0, file: file) }
-    let trainer = Trainer(model: model, maxRows: 2048 * max(1, threads), shards: max(1, threads))
+    let evaluator = try Evaluator(model: model, maxRows: 2048 * max(1, threads), shards: max(1, threads))
     return withBLASThreads(1) {
-        zip(data.splits, tasks).map { ($0.name, $0.rows, trainer.evaluate($1, targets: targets)) }
+        zip(data.splits, tasks).map { ($0.name, $0.rows, evaluator.evaluate($1, targets: targets)) }
     }
 }

@@ -1,5 +1,11 @@
-// A fully connected net (Th. 2, Def. 1): Z_i = σ_i(Z_{i-1} W_i + b_i), Z_0 = X,
-// with σ_k the output head. Shapes: W_i: [d_{i-1}, d_i], b_i: [d_i].
+// A fully connected net (Th. 2, Def. 1): Z_i = σ_i(Z_{i-1} W_i + b_i), Z_0 = X.
+// Shapes: W_i: [d_{i-1}, d_i], b_i: [d_i].
+//
+// A classifier or regressor ends in an output head (Th. 4): its last layer is
+// linear (Z_k = the logits x) and the head gives Ŷ = f(x). A net without a head
+// is a stack of hidden layers — a feednet, or layers sliced out of a model (Th.
+// 6.2: layer-wise training keeps W_i and drops the decision layer) — and its
+// output is Z_k itself.
 //
 // All parameters live in one flat buffer, layer by layer (W_1, b_1, W_2, b_2, …),
 // so the optimizer is one loop and gradients share the layout. Layer i (1-based,
@@ -8,8 +14,10 @@
 public struct MLP: Equatable {
     /// d_0 … d_k: input width, hidden widths, output width.
     public let widths: [Int]
-    public var hidden: Activation
-    public var head: OutputHead
+    /// σ_1 … σ_k, one per layer; σ_k is linear under a head.
+    public let activations: [Activation]
+    /// The output head, or nil for a stack of hidden layers.
+    public let head: OutputHead?
     /// W_1, b_1, …, W_k, b_k, row-major.
     public var parameters: [Float]
 
@@ -36,10 +44,17 @@ public struct MLP: Equatable {
         return nil
     }
 
-    public init(widths: [Int], hidden: Activation, head: OutputHead, parameters: [Float]? = nil) throws {
+    /// A net with its own activation per layer; `head` nil for a stack of hidden layers.
+    public init(widths: [Int], activations: [Activation], head: OutputHead?, parameters: [Float]? = nil) throws {
         if let problem = MLP.problem(widths: widths) { throw DLError.usage(problem) }
+        guard activations.count == widths.count - 1 else {
+            throw DLError.usage("\(widths.count - 1) layers need \(widths.count - 1) activations, got \(activations.count)")
+        }
+        if head != nil && activations.last != .linear {
+            throw DLError.usage("the last layer under an output head is linear (its output is the head's input x)")
+        }
         self.widths = widths
-        self.hidden = hidden
+        self.activations = activations
         self.head = head
         let n = MLP.parameterCount(widths)
         if let parameters {
@@ -52,9 +67,21 @@ public struct MLP: Equatable {
         }
     }
 
+    /// A net whose hidden layers all use `hidden`, ending in `head`.
+    public init(widths: [Int], hidden: Activation, head: OutputHead, parameters: [Float]? = nil) throws {
+        try self.init(widths: widths, activations: Array(repeating: hidden, count: max(0, widths.count - 2)) + [.linear],
+                      head: head, parameters: parameters)
+    }
+
     public static func parameterCount(_ widths: [Int]) -> Int {
         zip(widths, widths.dropFirst()).reduce(0) { $0 + $1.0 * $1.1 + $1.1 }
     }
+
+    /// σ_i (i in 1…k).
+    public func activation(_ i: Int) -> Activation { activations[i - 1] }
+
+    /// The activations of the hidden layers 1…k−1 under a head, of every layer without one.
+    public var hiddenActivations: ArraySlice<Activation> { head == nil ? activations[...] : activations.dropLast() }
 
     /// Offset of W_i in `parameters` (i in 1…k).
     public func weightOffset(_ i: Int) -> Int {
@@ -65,6 +92,9 @@ public struct MLP: Equatable {
 
     /// Offset of b_i in `parameters`.
     public func biasOffset(_ i: Int) -> Int { weightOffset(i) + widths[i - 1] * widths[i] }
+
+    /// W_1, b_1, …, W_i, b_i end here: where layer i + 1's parameters start.
+    public func endOffset(_ i: Int) -> Int { biasOffset(i) + widths[i] }
 
     /// W_i: [d_{i-1}, d_i] (a copy).
     public func weight(_ i: Int) -> Matrix {
@@ -78,23 +108,53 @@ public struct MLP: Equatable {
         return Array(parameters[o..<(o + widths[i])])
     }
 
-    /// Draws W_i by `initialization` (seeded), b_i = 0.
+    /// Draws every W_i by `initialization`, each from its own stream, and sets b = 0.
     public mutating func initialize(_ initialization: Initialization, seed: UInt64) {
         for i in 1...layers {
-            var rng = RNG(seed: seed, stream: UInt64(1000 + i))
-            let (din, dout) = (widths[i - 1], widths[i])
-            let o = weightOffset(i)
-            switch initialization {
-            case .he:
-                let s = (2.0 / Double(din)).squareRoot()
-                for j in 0..<(din * dout) { parameters[o + j] = Float(s * rng.normal()) }
-            case .glorot:
-                let a = (6.0 / Double(din + dout)).squareRoot()
-                for j in 0..<(din * dout) { parameters[o + j] = Float(a * (2 * rng.uniform() - 1)) }
-            }
-            let ob = biasOffset(i)
-            for j in 0..<dout { parameters[ob + j] = 0 }
+            var rng = RNG(seed: seed, stream: .initialWeights(layer: i))
+            initializeLayer(i, initialization, rng: &rng)
         }
+    }
+
+    /// Draws W_i by `initialization` from `rng`, b_i = 0.
+    public mutating func initializeLayer(_ i: Int, _ initialization: Initialization, rng: inout RNG) {
+        let (din, dout) = (widths[i - 1], widths[i])
+        let o = weightOffset(i)
+        switch initialization {
+        case .he:
+            let s = (2.0 / Double(din)).squareRoot()
+            for j in 0..<(din * dout) { parameters[o + j] = Float(s * rng.normal()) }
+        case .glorot:
+            let a = (6.0 / Double(din + dout)).squareRoot()
+            for j in 0..<(din * dout) { parameters[o + j] = Float(a * (2 * rng.uniform() - 1)) }
+        }
+        let ob = biasOffset(i)
+        for j in 0..<dout { parameters[ob + j] = 0 }
+    }
+
+    /// Layers `range` (1-based) as a net of their own: X ↦ Z_{a−1} ↦ … ↦ Z_b. It
+    /// keeps the head only when it ends at the last layer.
+    public func slice(_ range: ClosedRange<Int>) throws -> MLP {
+        guard range.lowerBound >= 1, range.upperBound <= layers else {
+            throw DLError.usage("layers \(range.lowerBound)…\(range.upperBound) are not in a net of layers 1…\(layers)")
+        }
+        let a = range.lowerBound, b = range.upperBound
+        return try MLP(widths: Array(widths[(a - 1)...b]), activations: Array(activations[(a - 1)..<b]),
+                       head: b == layers ? head : nil,
+                       parameters: Array(parameters[weightOffset(a)..<endOffset(b)]))
+    }
+
+    /// This net with `top` on top of it: top's input is this net's output, so this
+    /// net needs no head, and the result has top's head.
+    public func stacked(with top: MLP) throws -> MLP {
+        guard head == nil else {
+            throw DLError.usage("cannot stack layers on top of an output head", hint: "slice the hidden layers out first")
+        }
+        guard widths.last == top.widths.first else {
+            throw DLError.usage("cannot stack a net taking \(top.widths[0]) inputs on layers giving \(widths.last!)")
+        }
+        return try MLP(widths: widths + top.widths.dropFirst(), activations: activations + top.activations,
+                       head: top.head, parameters: parameters + top.parameters)
     }
 
     /// "784-392-50-10".

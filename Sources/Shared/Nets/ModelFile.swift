@@ -1,28 +1,98 @@
 // Model files (dl_kind = "model", docs/FORMAT.md):
 //
 //   /model                 attrs: architecture ("784-392-50-10"), widths, hidden, head,
-//                                 alpha, beta, targets [lo, hi], task, n_classes,
-//                                 convergence_epoch, and the training settings
+//                                 alpha, beta (with a head), targets [lo, hi], task,
+//                                 n_classes, the training record (TrainingRecord),
+//                                 convergence_epoch
 //   /model/layers/i/W      float32 [d_{i-1}, d_i]   (i = 1 … k, as W_i in the thesis)
 //   /model/layers/i/b      float32 [d_i]
-//   /model/log/…           float64 [E] per epoch: epoch, lr, train_loss, train_accuracy,
-//                                 test_loss, test_accuracy (seconds only with --record-time)
+//   /model/log/epoch       int32 [E]; and float64 [E] per epoch: lr, train_loss,
+//                          train_accuracy, test_loss, test_accuracy (seconds only
+//                          with --record-time); no log for a model no run trained
 //   /model/snapshots/epoch_E/layers/i/{W,b}   parameters after epoch E (--snapshots)
+//
+// `hidden` names the activation of every hidden layer, or lists one per hidden
+// layer when they differ ("none" when there is none); `head` is an output head,
+// or "none" for a stack of hidden layers (then every layer is hidden).
 
+public enum ModelTask: String, Sendable { case classification, regression }
+
+/// What a model file records beside the net.
 public struct ModelMetadata: Equatable {
-    public var task = "classification"
+    public var task = ModelTask.classification
     public var classes: Int?
     public var targets: (Float, Float) = (0, 1)
     public var convergenceEpoch: Int?
-    public var settings: [String: H5AttributeValue] = [:]
+    /// How the net was trained (nil: not recorded, e.g. a model stacked from others).
+    public var training: TrainingRecord?
 
     public static func == (a: ModelMetadata, b: ModelMetadata) -> Bool {
         a.task == b.task && a.classes == b.classes && a.targets == b.targets
-            && a.convergenceEpoch == b.convergenceEpoch && a.settings == b.settings
+            && a.convergenceEpoch == b.convergenceEpoch && a.training == b.training
     }
 
     public init() {}
 }
+
+/// The training settings a model file records, as attributes of /model.
+public struct TrainingRecord: Equatable, Sendable {
+    public var epochs: Int
+    public var batchSize: Int
+    public var learningRate: Double
+    public var momentum: Double
+    public var weightDecay: Double
+    /// "EPOCH:FACTOR" each.
+    public var lrSteps: [String]
+    public var optimizer: String
+    /// he, glorot, or model (weights taken from a model file).
+    public var initialization: String
+    public var seed: UInt64
+    /// The split evaluated after each epoch, or "none".
+    public var evaluatedOn: String
+
+    public init(_ s: TrainingSettings, initialization: String, evaluatedOn: String) {
+        epochs = s.epochs
+        batchSize = s.batchSize
+        learningRate = decimalDouble(s.learningRate)
+        momentum = decimalDouble(s.momentum)
+        weightDecay = decimalDouble(s.weightDecay)
+        lrSteps = s.lrSteps.map { "\($0.epoch):\($0.factor)" }
+        optimizer = s.optimizer.rawValue
+        self.initialization = initialization
+        seed = s.seed
+        self.evaluatedOn = evaluatedOn
+    }
+
+    /// The attributes, in the order they are written (by name).
+    var attributes: [(String, H5AttributeValue)] {
+        [("batch_size", .integer(Int64(batchSize))), ("epochs", .integer(Int64(epochs))),
+         ("evaluated_on", .string(evaluatedOn)), ("init", .string(initialization)),
+         ("lr", .float(learningRate)), ("lr_steps", .strings(lrSteps)), ("momentum", .float(momentum)),
+         ("optimizer", .string(optimizer)), ("seed", .integer(Int64(bitPattern: seed))),
+         ("weight_decay", .float(weightDecay))]
+    }
+
+    /// The record of /model, or nil when it has none.
+    init?(_ g: H5Group) throws {
+        guard let epochs = try g.attribute("epochs")?.integer, let batch = try g.attribute("batch_size")?.integer else { return nil }
+        self.epochs = Int(epochs)
+        batchSize = Int(batch)
+        learningRate = try g.attribute("lr")?.double ?? .nan
+        momentum = try g.attribute("momentum")?.double ?? .nan
+        weightDecay = try g.attribute("weight_decay")?.double ?? .nan
+        lrSteps = try g.attribute("lr_steps")?.stringArray ?? []
+        optimizer = try g.attribute("optimizer")?.string ?? ""
+        initialization = try g.attribute("init")?.string ?? ""
+        seed = UInt64(bitPattern: try g.attribute("seed")?.integer ?? 0)
+        evaluatedOn = try g.attribute("evaluated_on")?.string ?? "none"
+    }
+}
+
+/// A Float as the Double of its shortest decimal form (0.1, not 0.10000000149),
+/// so attributes read back as the values the user typed.
+public func decimalDouble(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
+
+// MARK: writing
 
 func writeLayers(_ model: MLP, parameters: [Float], into g: H5Group) throws {
     let layers = try g.createGroup("layers")
@@ -35,118 +105,168 @@ func writeLayers(_ model: MLP, parameters: [Float], into g: H5Group) throws {
     }
 }
 
-/// Writes a trained model (and its log and snapshots) into an empty file.
-public func writeModelFile(_ result: TrainingResult, metadata: ModelMetadata, recordTime: Bool,
-                           to file: H5File, history: [String], command: String) throws {
+func writeModelAttributes(_ model: MLP, _ meta: ModelMetadata, to g: H5Group) throws {
+    try g.setAttribute("architecture", model.architecture)
+    try g.setAttribute("widths", model.widths)
+    let hidden = model.hiddenActivations.map(\.rawValue)
+    if let first = hidden.first, hidden.allSatisfy({ $0 == first }) {
+        try g.setAttribute("hidden", first)
+    } else {
+        try g.setAttribute("hidden", hidden.isEmpty ? .string("none") : .strings(hidden))
+    }
+    try g.setAttribute("head", model.head?.kind.rawValue ?? "none")
+    if let head = model.head {
+        try g.setAttribute("alpha", decimalDouble(head.alpha))
+        try g.setAttribute("beta", decimalDouble(head.beta))
+    }
+    try g.setAttribute("targets", .floats([decimalDouble(meta.targets.0), decimalDouble(meta.targets.1)]))
+    try g.setAttribute("task", meta.task.rawValue)
+    if let c = meta.classes { try g.setAttribute("n_classes", c) }
+    for (k, v) in meta.training?.attributes ?? [] { try g.setAttribute(k, v) }
+    if let c = meta.convergenceEpoch { try g.setAttribute("convergence_epoch", c) }
+}
+
+/// Writes a model (its training log and snapshots, if any) into an empty file.
+public func writeModelFile(_ model: MLP, log: [EpochRecord] = [], snapshots: [[Float]] = [], metadata: ModelMetadata,
+                           recordTime: Bool = false, to file: H5File, history: [String], command: String) throws {
     let root = file.root
-    try root.setAttribute("dl_kind", "model")
+    try root.setAttribute("dl_kind", DLKind.model.rawValue)
     try root.setAttribute("dl_format", dlFormatVersion)
     try root.setAttribute("dl_history", history + [command])
     let g = try root.createGroup("model")
-    try writeModelAttributes(result.model, metadata, to: g)
-    if let c = metadata.convergenceEpoch { try g.setAttribute("convergence_epoch", c) }
-    try writeLayers(result.model, parameters: result.model.parameters, into: g)
-    let log = try g.createGroup("log")
-    let r = result.log
-    func column(_ name: String, _ f: (EpochRecord) -> Double?) throws {
-        let v = r.map(f)
-        if v.allSatisfy({ $0 == nil }) { return }
-        try log.write(name, shape: [v.count], values: v.map { $0 ?? .nan })
+    try writeModelAttributes(model, metadata, to: g)
+    try writeLayers(model, parameters: model.parameters, into: g)
+    if !log.isEmpty {
+        let group = try g.createGroup("log")
+        func column(_ name: String, _ f: (EpochRecord) -> Double?) throws {
+            let v = log.map(f)
+            if v.allSatisfy({ $0 == nil }) { return }
+            try group.write(name, shape: [v.count], values: v.map { $0 ?? .nan })
+        }
+        try group.write("epoch", shape: [log.count], values: log.map { Int32($0.epoch) })
+        try column("lr") { decimalDouble($0.learningRate) }
+        try column("train_loss") { $0.trainLoss }
+        try column("train_accuracy") { $0.trainAccuracy }
+        try column("test_loss") { $0.testLoss }
+        try column("test_accuracy") { $0.testAccuracy }
+        if recordTime { try column("seconds") { $0.seconds } }
     }
-    try log.write("epoch", shape: [r.count], values: r.map { Int32($0.epoch) })
-    try column("lr") { decimalDouble($0.learningRate) }
-    try column("train_loss") { $0.trainLoss }
-    try column("train_accuracy") { $0.trainAccuracy }
-    try column("test_loss") { $0.testLoss }
-    try column("test_accuracy") { $0.testAccuracy }
-    if recordTime { try column("seconds") { $0.seconds } }
-    if !result.snapshots.isEmpty {
+    if !snapshots.isEmpty {
         let snaps = try g.createGroup("snapshots")
-        for (e, p) in result.snapshots.enumerated() {
-            try writeLayers(result.model, parameters: p, into: try snaps.createGroup("epoch_\(e + 1)"))
+        for (e, p) in zip(log.map(\.epoch), snapshots) {
+            try writeLayers(model, parameters: p, into: try snaps.createGroup("epoch_\(e)"))
         }
     }
 }
 
-/// A Float as the Double of its shortest decimal form (0.1, not 0.10000000149),
-/// so attributes read back as the values the user typed.
-public func decimalDouble(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
-
-func writeModelAttributes(_ model: MLP, _ meta: ModelMetadata, to g: H5Group) throws {
-    try g.setAttribute("architecture", model.architecture)
-    try g.setAttribute("widths", model.widths)
-    try g.setAttribute("hidden", model.hidden.rawValue)
-    try g.setAttribute("head", model.head.kind.rawValue)
-    try g.setAttribute("alpha", decimalDouble(model.head.alpha))
-    try g.setAttribute("beta", decimalDouble(model.head.beta))
-    try g.setAttribute("targets", .floats([decimalDouble(meta.targets.0), decimalDouble(meta.targets.1)]))
-    try g.setAttribute("task", meta.task)
-    if let c = meta.classes { try g.setAttribute("n_classes", c) }
-    for (k, v) in meta.settings.sorted(by: { $0.key < $1.key }) { try g.setAttribute(k, v) }
+/// Writes a trained model with its log and snapshots.
+public func writeModelFile(_ result: TrainingResult, metadata: ModelMetadata, recordTime: Bool,
+                           to file: H5File, history: [String], command: String) throws {
+    try writeModelFile(result.model, log: result.log, snapshots: result.snapshots, metadata: metadata,
+                       recordTime: recordTime, to: file, history: history, command: command)
 }
 
-/// Reads the model of a model file: its final parameters, or those of the
-/// snapshot taken after epoch `snapshot` (dl-fit --snapshots).
-public func readModelFile(_ file: H5File, snapshot: Int? = nil) throws -> (model: MLP, metadata: ModelMetadata) {
-    _ = try checkDLFile(file, kinds: ["model"])
-    let g = try file.root.openGroup("model")
+// MARK: reading
+
+/// The net /model describes (widths, activations, head), its parameters zero.
+func readNetDescription(_ g: H5Group, file: String) throws -> MLP {
     func attr(_ name: String) throws -> H5AttributeValue {
         guard let v = try g.attribute(name) else {
-            throw DLError.input("\(file.name): /model has no \(name) attribute", hint: "was it written by dl-fit?")
+            throw DLError.input("\(file): /model has no \(name) attribute", hint: "was it written by dl-fit?")
         }
         return v
     }
     guard let widths = try attr("widths").integerArray?.map({ Int($0) }) else {
-        throw DLError.input("\(file.name): /model widths is not a list of integers")
-    }
-    guard let hiddenName = try attr("hidden").string, let hidden = Activation(rawValue: hiddenName) else {
-        throw DLError.input("\(file.name): unknown hidden activation in /model")
-    }
-    guard let headName = try attr("head").string, let kind = HeadKind(rawValue: headName) else {
-        throw DLError.input("\(file.name): unknown output head in /model")
+        throw DLError.input("\(file): /model widths is not a list of integers")
     }
     if let problem = MLP.problem(widths: widths) {
-        throw DLError.input("\(file.name): /model widths: \(problem)", hint: "was it written by dl-fit?")
+        throw DLError.input("\(file): /model widths: \(problem)", hint: "was it written by dl-fit?")
     }
-    let head = OutputHead(kind, alpha: Float(try attr("alpha").double ?? 0.1), beta: Float(try attr("beta").double ?? 0))
-    guard head.alpha.isFinite, head.beta.isFinite, !(kind == .expGA || kind == .pow3GA) || head.alpha > 0 else {
-        throw DLError.input("\(file.name): /model has head \(kind.rawValue) with α = \(head.alpha), β = \(head.beta)",
-                            hint: "the GA heads need a finite α > 0")
+    guard let headName = try attr("head").string, headName == "none" || HeadKind(rawValue: headName) != nil else {
+        throw DLError.input("\(file): unknown output head in /model")
     }
-    var model = try MLP(widths: widths, hidden: hidden, head: head)
-    var source = g
-    var path = "/model"
-    if let snapshot {
-        let snaps = g.kind(of: "snapshots") == .group ? try g.openGroup("snapshots") : nil
-        guard let snaps, snaps.kind(of: "epoch_\(snapshot)") == .group else {
-            let have = try (snaps?.children() ?? []).compactMap { name -> Int? in
-                guard name.hasPrefix("epoch_"), snaps?.kind(of: name) == .group else { return nil }
-                return Int(name.dropFirst(6))
-            }.sorted()
-            throw DLError.input("\(file.name) has no snapshot of epoch \(snapshot)",
-                                hint: have.isEmpty ? "train with dl-fit --snapshots to keep them"
-                                    : "it has epoch\(have.count > 1 ? "s" : "") \(have.map(String.init).joined(separator: ", "))")
+    var head: OutputHead?
+    if let kind = HeadKind(rawValue: headName) {
+        let h = OutputHead(kind, alpha: Float(try attr("alpha").double ?? 0.1), beta: Float(try attr("beta").double ?? 0))
+        guard h.alpha.isFinite, h.beta.isFinite, !(kind == .expGA || kind == .pow3GA) || h.alpha > 0 else {
+            throw DLError.input("\(file): /model has head \(kind.rawValue) with α = \(h.alpha), β = \(h.beta)",
+                                hint: "the GA heads need a finite α > 0")
         }
-        source = try snaps.openGroup("epoch_\(snapshot)")
-        path = "/model/snapshots/epoch_\(snapshot)"
+        head = h
     }
+    let hiddenCount = widths.count - 1 - (head == nil ? 0 : 1)
+    let names: [String]
+    switch try attr("hidden") {
+    case .string(let s): names = Array(repeating: s, count: hiddenCount)
+    case .strings(let v) where v.count == hiddenCount: names = v
+    default: throw DLError.input("\(file): /model hidden must name one activation or list \(hiddenCount)")
+    }
+    let hidden = try names.map { name -> Activation in
+        guard let a = Activation(rawValue: name) else { throw DLError.input("\(file): unknown hidden activation '\(name)' in /model") }
+        return a
+    }
+    return try MLP(widths: widths, activations: hidden + (head == nil ? [] : [.linear]), head: head)
+}
+
+/// Reads W_i and b_i of every layer from `source` (/model or a snapshot) into `model`.
+func readLayers(_ source: H5Group, into model: inout MLP, file: String) throws {
     let layers = try source.openGroup("layers")
+    let widths = model.widths
     for i in 1...model.layers {
         let l = try layers.openGroup(String(i))
         let W = try l.read("W", as: Float.self)
         let b = try l.read("b", as: Float.self)
         guard W.shape == [widths[i - 1], widths[i]], b.shape == [widths[i]] else {
-            throw DLError.input("\(file.name): \(path)/layers/\(i) has W \(W.shape) and b \(b.shape), expected [\(widths[i - 1]), \(widths[i])] and [\(widths[i])]")
+            throw DLError.input("\(file): \(source.path)/layers/\(i) has W \(W.shape) and b \(b.shape), expected [\(widths[i - 1]), \(widths[i])] and [\(widths[i])]")
         }
         model.parameters.replaceSubrange(model.weightOffset(i)..<(model.weightOffset(i) + W.values.count), with: W.values)
         model.parameters.replaceSubrange(model.biasOffset(i)..<(model.biasOffset(i) + b.values.count), with: b.values)
     }
+}
+
+func readModelMetadata(_ g: H5Group, file: String) throws -> ModelMetadata {
     var meta = ModelMetadata()
-    meta.task = try g.attribute("task")?.string ?? "classification"
+    if let task = try g.attribute("task")?.string {
+        guard let t = ModelTask(rawValue: task) else { throw DLError.input("\(file): /model has unknown task '\(task)'") }
+        meta.task = t
+    }
     meta.classes = try g.attribute("n_classes")?.integer.map { Int($0) }
     if case .floats(let t)? = try g.attribute("targets"), t.count == 2 { meta.targets = (Float(t[0]), Float(t[1])) }
     meta.convergenceEpoch = try g.attribute("convergence_epoch")?.integer.map { Int($0) }
-    return (model, meta)
+    meta.training = try TrainingRecord(g)
+    return meta
+}
+
+/// The epochs a model file holds snapshots of (dl-fit --snapshots), in order.
+public func modelSnapshots(_ file: H5File) throws -> [Int] {
+    try expectKind(file, [.model])
+    let g = try file.root.openGroup("model")
+    guard g.kind(of: "snapshots") == .group else { return [] }
+    let snaps = try g.openGroup("snapshots")
+    return try snaps.children().compactMap { name -> Int? in
+        guard name.hasPrefix("epoch_"), snaps.kind(of: name) == .group else { return nil }
+        return Int(name.dropFirst(6))
+    }.sorted()
+}
+
+/// Reads the model of a model file: its final parameters, or those of the
+/// snapshot taken after epoch `snapshot` (dl-fit --snapshots).
+public func readModelFile(_ file: H5File, snapshot: Int? = nil) throws -> (model: MLP, metadata: ModelMetadata) {
+    try expectKind(file, [.model])
+    let g = try file.root.openGroup("model")
+    var model = try readNetDescription(g, file: file.name)
+    var source = g
+    if let snapshot {
+        let have = try modelSnapshots(file)
+        guard have.contains(snapshot) else {
+            throw DLError.input("\(file.name) has no snapshot of epoch \(snapshot)",
+                                hint: have.isEmpty ? "train with dl-fit --snapshots to keep them"
+                                    : "it has epoch\(have.count > 1 ? "s" : "") \(have.map(String.init).joined(separator: ", "))")
+        }
+        source = try g.openGroup("snapshots").openGroup("epoch_\(snapshot)")
+    }
+    try readLayers(source, into: &model, file: file.name)
+    return (model, try readModelMetadata(g, file: file.name))
 }
 
 /// Checks that a model fits a data split: input width, and output width against

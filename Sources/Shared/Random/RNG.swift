@@ -17,9 +17,12 @@ public struct RNG: RandomNumberGenerator {
         s0 = splitmix(); s1 = splitmix(); s2 = splitmix(); s3 = splitmix()
     }
 
-    /// An independent stream derived from this seed (e.g. one per layer or per try).
-    public init(seed: UInt64, stream: UInt64) {
-        self.init(seed: seed ^ (stream &* 0xD1B5_4A32_D192_ED03) &+ stream)
+    /// The named stream `stream` of this seed (Streams.swift), and within it the
+    /// independent substream `index` (e.g. one per training row for dropout masks).
+    public init(seed: UInt64, stream: RandomStream, index: UInt64 = 0) {
+        let s = stream.number
+        let base = seed ^ (s &* 0xD1B5_4A32_D192_ED03) &+ s
+        self.init(seed: base ^ (index &* 0x9E6C_63D0_676A_9A99) &+ index)
     }
 
     @inline(__always)

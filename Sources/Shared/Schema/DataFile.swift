@@ -4,7 +4,8 @@ import Foundation
 //
 //   /                  attrs: dl_kind ("data", "model", …), dl_format (1),
 //                             dl_history (string array: one command line per tool run),
-//                             source, class_names (optional)
+//                             source, class_names (optional); a feature file also
+//                             feature_layer and feature_model (Features.swift)
 //   /train, /test, /val  attrs: n_classes (int, classification only), sample_shape (int array)
 //     X   float32 [m, d]   one sample per row
 //     y   int32   [m]      class index in 0..<n_classes        (classification)
@@ -95,6 +96,8 @@ public struct DataFile: Equatable {
     public var history: [String]
     public var source: String?
     public var classNames: [String]?
+    /// Other root attributes (e.g. what a feature file was made from), kept as they are.
+    public var attributes: [String: H5AttributeValue] = [:]
 
     public init(splits: [Split], history: [String] = [], source: String? = nil, classNames: [String]? = nil) {
         self.splits = splits
@@ -102,6 +105,9 @@ public struct DataFile: Equatable {
         self.source = source
         self.classNames = classNames
     }
+
+    /// The root attributes every data file has, written and read by name.
+    static let ownAttributes: Set<String> = ["dl_kind", "dl_format", "dl_history", "source", "class_names"]
 
     public subscript(name: String) -> Split? {
         get { splits.first { $0.name == name } }
@@ -116,21 +122,6 @@ public struct DataFile: Equatable {
     }
 
     public var train: Split? { self["train"] }
-}
-
-/// Reads `dl_kind` and checks the file is a dl file (of one of `kinds`, if given).
-public func checkDLFile(_ file: H5File, kinds: [String]? = nil) throws -> String {
-    guard let value = try file.root.attribute("dl_kind") else {
-        throw DLError.input("\(file.name) is an HDF5 file but not a dl file (no dl_kind attribute)",
-                            hint: "make data files with dl-data")
-    }
-    guard let kind = value.string else {
-        throw DLError.input("\(file.name): the dl_kind attribute is not a string", hint: "it should read data, model, …")
-    }
-    if let kinds, !kinds.contains(kind) {
-        throw DLError.input("\(file.name) is a dl \(kind) file; expected \(kinds.joined(separator: " or "))")
-    }
-    return kind
 }
 
 /// The most classes a data file may declare.
@@ -164,7 +155,7 @@ public func readHistory(_ file: H5File) throws -> [String] {
 
 /// Reads a data file (or the data part of a file holding data and a model).
 public func readDataFile(_ file: H5File) throws -> DataFile {
-    _ = try checkDLFile(file, kinds: ["data"])
+    try expectKind(file, [.data])
     let root = file.root
     var splits: [Split] = []
     for name in splitNames where root.kind(of: name) == .group {
@@ -207,9 +198,13 @@ public func readDataFile(_ file: H5File) throws -> DataFile {
             throw DLError.input("\(file.name): /\(s.name) and /\(first.name) hold different kinds of targets")
         }
     }
-    return DataFile(splits: splits, history: try readHistory(file),
-                    source: try root.attribute("source")?.string,
-                    classNames: try root.attribute("class_names")?.stringArray)
+    var data = DataFile(splits: splits, history: try readHistory(file),
+                        source: try root.attribute("source")?.string,
+                        classNames: try root.attribute("class_names")?.stringArray)
+    for a in try root.attributeNames() where !DataFile.ownAttributes.contains(a) {
+        data.attributes[a] = try root.attribute(a)
+    }
+    return data
 }
 
 /// Writes a data file into an (empty) HDF5 file, appending `command` to its history.
@@ -220,6 +215,7 @@ public func writeDataFile(_ data: DataFile, to file: H5File, command: String) th
     try root.setAttribute("dl_history", data.history + [command])
     if let source = data.source { try root.setAttribute("source", source) }
     if let names = data.classNames { try root.setAttribute("class_names", names) }
+    for (k, v) in data.attributes.sorted(by: { $0.key < $1.key }) { try root.setAttribute(k, v) }
     for split in data.splits {
         try split.validate(in: file.name)
         let g = try root.createGroup(split.name)
@@ -232,6 +228,19 @@ public func writeDataFile(_ data: DataFile, to file: H5File, command: String) th
         if let classes = split.classes { try g.setAttribute("n_classes", classes) }
         try g.setAttribute("sample_shape", split.sampleShape)
     }
+}
+
+/// Writes a data file as a tool's whole output.
+public func writeDataFile(_ data: DataFile, to target: OutputTarget, command: String) throws {
+    try target.writeHDF5 { try writeDataFile(data, to: $0, command: command) }
+}
+
+/// Writes a data file to the output (file or standard output) and logs a
+/// one-line summary on standard error.
+public func emitDataFile(_ data: DataFile, to target: OutputTarget) throws {
+    try writeDataFile(data, to: target, command: historyEntry())
+    let parts = data.splits.map { "/\($0.name) \($0.rows)×\($0.features)" }
+    Log.info("wrote \(parts.joined(separator: ", ")) to \(target.name)")
 }
 
 /// The history line a tool appends: its command line (program by base name,

@@ -3,7 +3,7 @@ import Foundation
 /// A readable summary of any dl file: kind, every group and dataset with shape
 /// and type, class counts and value ranges of data splits, attributes, history.
 public func describe(_ file: H5File, sizeBytes: Int?) throws -> String {
-    let kind = try checkDLFile(file)
+    let kind = try dlKind(of: file).rawValue
     let root = file.root
     var out = "file     \(file.name)"
     if let sizeBytes { out += " (\(formatBytes(sizeBytes)))" }
@@ -99,16 +99,4 @@ func formatAttribute(_ v: H5AttributeValue) -> String {
     case .float(let d): return "\(d)"
     case .floats(let v): return "[" + v.map { "\($0)" }.joined(separator: ", ") + "]"
     }
-}
-
-/// Copies a whole dl file into `dest` object by object (bytes as stored) and
-/// appends `command` to its history: the fast path of `dl-data cat`.
-public func copyDLFile(_ src: H5File, to dest: H5File, command: String) throws {
-    _ = try checkDLFile(src)
-    let root = src.root
-    for child in try root.children() {
-        try root.copy(child, to: dest.root)
-    }
-    try root.copyAttributes(to: dest.root)
-    try dest.root.setAttribute("dl_history", try readHistory(src) + [command])
 }

@@ -1,0 +1,102 @@
+import ArgumentParser
+import Foundation
+
+/// The net and how to train it: the flags dl-fit (and every trainer after it)
+/// shares. `validate()` runs the library's own checks (TrainingSettings.validate),
+/// and `fitOptions(common)` turns the flags into the library's FitOptions.
+public struct TrainingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Layer widths from input to output, e.g. 784-392-50-10.", valueName: "widths"))
+    public var arch: String?
+    @Option(help: ArgumentHelp("Start from the weights of this model file (its net: widths, activations, head) instead of random ones.",
+                               valueName: "model"))
+    public var initFrom: String?
+    @Option(help: "Hidden activation (default: relu).") public var hidden: Activation?
+    @Option(help: "Output head (default: softmax for labels, linear for regression targets).") public var head: HeadKind?
+    @Option(help: "α of the exp-GA (default 0.1) and pow3-GA (default 0.001) heads.") public var alpha: Float?
+    @Option(help: "β of the pow3-GA head (default 0.4).") public var beta: Float?
+    @Option(help: ArgumentHelp("One-hot target values NEG,POS for classification (Th. 4.5 uses 0,16 with exp-GA; default 0,1, or the --init-from model's).",
+                               valueName: "neg,pos"))
+    public var targets: String?
+    @Option(help: "Epochs.") public var epochs = 10
+    @Option(help: "Rows per mini-batch.") public var batchSize = 128
+    @Option(help: "Learning rate.") public var lr: Float = 0.02
+    @Option(help: "Momentum (SGD).") public var momentum: Float = 0.9
+    @Option(help: "Weight decay (L2 for SGD, decoupled for AdamW).") public var wd: Float = 0
+    @Option(help: ArgumentHelp("Multiply the rate by FACTOR after EPOCH (repeatable), e.g. 8:0.1.", valueName: "epoch:factor"))
+    public var lrStep: [String] = []
+    @Option(help: "Optimizer.") public var optimizer = OptimizerKind.sgd
+    @Option(help: "Weight initialization (default: he for relu/celu, glorot otherwise).") public var initialization: Initialization?
+    @Flag(help: "Store the weights after every epoch under /model/snapshots (for dl-compress studies).") public var snapshots = false
+    @Flag(help: "Store per-epoch wall time in /model/log/seconds (the file is then no longer byte-reproducible).")
+    public var recordTime = false
+
+    public init() {}
+
+    public func validate() throws {
+        if (arch == nil) == (initFrom == nil) {
+            throw ValidationError(arch == nil ? "give the net: --arch WIDTHS, or --init-from MODEL"
+                                              : "--init-from takes the net from the model: drop --arch")
+        }
+        if initFrom != nil {
+            let net = [("--hidden", hidden != nil), ("--head", head != nil), ("--alpha", alpha != nil), ("--beta", beta != nil),
+                       ("--initialization", initialization != nil)]
+            if let given = net.first(where: { $0.1 }) {
+                throw ValidationError("--init-from takes the net from the model: drop \(given.0)")
+            }
+        }
+        do {
+            if let arch { _ = try parseArchitecture(arch) }
+            try settings(seed: 0, threads: 1, targets: nil).validate()
+        } catch let e as DLError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The training settings these flags give (`targets` when --targets is not given).
+    func settings(seed: UInt64, threads: Int, targets fallback: (Float, Float)?) throws -> TrainingSettings {
+        var s = TrainingSettings()
+        s.epochs = epochs
+        s.batchSize = batchSize
+        s.learningRate = lr
+        s.momentum = momentum
+        s.weightDecay = wd
+        s.lrSteps = try lrStep.map(LRStep.init(parsing:))
+        s.optimizer = optimizer
+        s.targets = try targets.map(parseTargets) ?? fallback ?? (0, 1)
+        s.seed = seed
+        s.snapshots = snapshots
+        s.threads = threads
+        return s
+    }
+
+    /// The library's options: the net (read from --init-from, if given), the
+    /// settings, the seed and the threads.
+    public func fitOptions(_ common: CommonOptions) throws -> FitOptions {
+        var o: FitOptions
+        var modelTargets: (Float, Float)?
+        if let initFrom {
+            let (model, meta) = try readModelFile(try openInput(initFrom))
+            o = FitOptions(initialModel: model)
+            modelTargets = meta.targets
+        } else {
+            o = FitOptions(architecture: try parseArchitecture(arch ?? ""))
+            o.hidden = hidden ?? .relu
+            o.head = head
+            o.alpha = alpha
+            o.beta = beta
+            o.initialization = initialization
+        }
+        o.recordTime = recordTime
+        o.settings = try settings(seed: common.seed, threads: common.threadCount, targets: modelTargets)
+        return o
+    }
+}
+
+/// Parses "NEG,POS", e.g. "0,16".
+public func parseTargets(_ s: String) throws -> (Float, Float) {
+    let p = s.split(separator: ",").compactMap { Float($0.trimmingCharacters(in: .whitespaces)) }
+    guard p.count == 2, p.allSatisfy(\.isFinite) else {
+        throw DLError.usage("bad --targets '\(s)'", hint: "two numbers NEG,POS, e.g. 0,16")
+    }
+    return (p[0], p[1])
+}
