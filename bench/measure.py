@@ -81,7 +81,7 @@ def main():
         lsd = table(run([f"{BIN}/dl-measure", "lsd", *common]).stdout)
         ent = table(run([f"{BIN}/dl-measure", "entropy", *common, "--bits", "4"]).stdout)
         red = table(run([f"{BIN}/dl-measure", "redundancy", "-k", "10", "--batch", "6148", *common]).stdout)
-        acc = table(run([f"{BIN}/dl-measure", "accuracy", fig, data, "--epoch", str(e), "--split", "test", "-q"]).stdout)
+        acc = table(run([f"{BIN}/dl-measure", "accuracy", fig, data, "--epoch", str(e), "--splits", "test", "-q"]).stdout)
         row = {"epoch": e,
                "lsd": [lsd[("lsd", i, None)] for i in range(1, 5)],
                "conditional_entropy": [ent[("conditional_entropy", i, None)] for i in range(1, 5)],

@@ -25,7 +25,7 @@ DATA_FLAGS ?=
 
 # The measures, on the full training split (Th. 5.3–5.5): k-redundancy for the
 # k of Table 5.1 within the same batches; weight entropy over 2^4 and 2^8 bins.
-MEASURE_FLAGS ?= --split train
+MEASURE_FLAGS ?= --splits train
 REDUNDANCY_FLAGS ?= -k 5,10,20 --batch 6148
 ENTROPY_FLAGS ?= --bits 4,8
 MEASURES := lsd redundancy entropy rank accuracy

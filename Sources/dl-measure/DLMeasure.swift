@@ -17,7 +17,7 @@ struct DLMeasure: ParsableCommand {
             e.g.:
               dl-measure lsd model.h5 data.h5
               dl-data fashion-mnist | dl-measure redundancy -k 5,10,20 --batch 6148
-              dl-measure entropy model.h5 data.h5 --split all --json
+              dl-measure entropy model.h5 data.h5 --splits all --json
               dl-measure rank model.h5
               dl-measure lsd model.h5 data.h5 --epoch 3   (a dl-fit --snapshots file)
             """,
@@ -32,8 +32,10 @@ struct DLMeasure: ParsableCommand {
 struct MeasureOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("A model file and/or a data file ('-' or none = standard input).", valueName: "file"))
     var files: [String] = []
-    @Option(help: ArgumentHelp("Splits to measure, comma-separated, or 'all'.", valueName: "names"))
-    var split: String?
+    @Option(name: [.customLong("splits"), .customLong("split")],
+            help: ArgumentHelp("Splits to measure, comma-separated, or 'all' (--split is the same option, kept for the pipelines that use it).",
+                               valueName: "names"))
+    var splits: String?
     @Option(help: ArgumentHelp("Layers to measure, comma-separated (0 = the data's X; default: all).", valueName: "list"))
     var layers: String?
     @Option(help: ArgumentHelp("Measure only the first N rows of each split.", valueName: "n"))
@@ -47,13 +49,13 @@ struct MeasureOptions: ParsableArguments {
     func validate() throws {
         if let limit, limit < 1 { throw ValidationError("--limit must be at least 1") }
         if let epoch, epoch < 1 { throw ValidationError("--epoch must be at least 1") }
-        if let split {
-            let names = split.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
+        if let splits {
+            let names = splits.split(separator: ",", omittingEmptySubsequences: false).map(String.init)
             if names.isEmpty || (names.contains("all") && names.count > 1) {
-                throw ValidationError("--split takes split names (train, val, test) or 'all'")
+                throw ValidationError("--splits takes split names (train, val, test) or 'all'")
             }
             for n in names where n != "all" && !splitNames.contains(n) {
-                throw ValidationError("--split: unknown split '\(n)' (train, val, test or all, comma-separated)")
+                throw ValidationError("--splits: unknown split '\(n)' (train, val, test or all, comma-separated)")
             }
         }
         if let layers { _ = try parseList(layers, option: "--layers", range: 0...1_000_000) }
@@ -77,7 +79,7 @@ struct MeasureOptions: ParsableArguments {
     }
 
     func splitList(default fallback: String) -> [String] {
-        (split ?? fallback).split(separator: ",").map(String.init)
+        (splits ?? fallback).split(separator: ",").map(String.init)
     }
 
     var layerSet: Set<Int>? {
@@ -121,7 +123,7 @@ struct LSD: ParsableCommand {
             --intercept).
             e.g.:
               dl-measure lsd model.h5 data.h5
-              dl-measure lsd features.h5 --split all
+              dl-measure lsd features.h5 --splits all
               dl-measure lsd model.h5 data.h5 --layers 1,2 --limit 10000 --intercept
             """)
 
@@ -204,8 +206,8 @@ struct Entropy: ParsableCommand {
     func run() throws {
         let inputs = try options.start()
         // A model alone: its weight entropies only.
-        if inputs.data == nil && (options.split != nil || options.limit != nil) {
-            throw DLError.usage("--split and --limit pick data rows, but no data file was given")
+        if inputs.data == nil && (options.splits != nil || options.limit != nil) {
+            throw DLError.usage("--splits and --limit pick data rows, but no data file was given")
         }
         let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
@@ -228,8 +230,8 @@ struct Rank: ParsableCommand {
     @OptionGroup var options: MeasureOptions
 
     func validate() throws {
-        if options.split != nil || options.limit != nil {
-            throw ValidationError("rank measures weights: --split and --limit do not apply")
+        if options.splits != nil || options.limit != nil {
+            throw ValidationError("rank measures weights: --splits and --limit do not apply")
         }
     }
 
@@ -248,7 +250,7 @@ struct Accuracy: ParsableCommand {
             The same evaluation as dl-fit eval, in the measure table; every split by default.
             e.g.:
               dl-measure accuracy model.h5 data.h5
-              dl-data fashion-mnist | dl-measure accuracy model.h5 - --split test
+              dl-data fashion-mnist | dl-measure accuracy model.h5 - --splits test
             """)
 
     @OptionGroup var options: MeasureOptions

@@ -38,13 +38,12 @@ final class DLDataEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.out.contains("1. dl-data fashion-mnist"), r.out)
         XCTAssertTrue(r.out.contains("2. dl-data cat"), r.out)
         // The h5py snippet of docs/FORMAT.md reads it.
-        if Shell.haveH5py {
-            try Shell.formatSnippet(reading: "out/data.h5", as: "x.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
-            let py = try sh("python3 read.py")
-            XCTAssertEqual(py.status, 0, py.stderr)
-            XCTAssertTrue(py.out.contains("train (60000, 784) float32 (28, 28) classes: 10 counts: [6000, 6000, 6000"), py.out)
-            XCTAssertTrue(py.out.contains("test (10000, 784) float32"), py.out)
-        }
+        try requireH5py()
+        try Shell.formatSnippet(reading: "out/data.h5", as: "x.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+        let py = try sh("python3 read.py")
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertTrue(py.out.contains("train (60000, 784) float32 (28, 28) classes: 10 counts: [6000, 6000, 6000"), py.out)
+        XCTAssertTrue(py.out.contains("test (10000, 784) float32"), py.out)
     }
 
     func testMNISTLoaderOnWrittenIDXFilesGzipAndRaw() throws {
@@ -141,12 +140,11 @@ final class DLDataEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-data cat < t.txt > o.h5"), status: 1, mentions: "standard input is not an HDF5 file")
         assertFails(try sh("dl-data cat < /dev/null > o.h5"), status: 1, mentions: "standard input is empty")
         assertFails(try sh("dl-data spirals -q | head -c 3000 | dl-data info"), status: 1, mentions: "truncated or damaged")
-        if Shell.haveH5py {
-            try sh("python3 -c \"import h5py; h5py.File('plain.h5', 'w')['a'] = [1, 2]\"")
-            assertFails(try sh("dl-data info plain.h5"), status: 1, mentions: "not a dl file")
-            assertFails(try sh("dl-data cat plain.h5 -o o2.h5"), status: 1, mentions: "not a dl file")
-            XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o2.h5"))
-        }
+        try requireH5py()
+        try sh("python3 -c \"import h5py; h5py.File('plain.h5', 'w')['a'] = [1, 2]\"")
+        assertFails(try sh("dl-data info plain.h5"), status: 1, mentions: "not a dl file")
+        assertFails(try sh("dl-data cat plain.h5 -o o2.h5"), status: 1, mentions: "not a dl file")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o2.h5"))
     }
 
     func testRefusesTerminalAndUnwritableOutputs() throws {
@@ -192,7 +190,7 @@ final class DLDataEndToEndTests: EndToEndCase {
         let fifo = try sh("dl-data spirals -q > s.h5 && dl-data info <(cat s.h5) && cat s.h5 | dl-data info /dev/stdin")
         XCTAssertEqual(fifo.status, 0, fifo.stderr)
         XCTAssertTrue(fifo.out.contains("/train/X  [5000, 2] float32"), fifo.out)
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         let crafted = try sh("""
             python3 - <<'PY'
             import h5py, numpy as np

@@ -35,12 +35,11 @@ final class DLFitEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.out.contains("/model/log/test_accuracy  [3] float64"), r.out)
         XCTAssertTrue(r.out.contains("lr=0.02"), r.out)
         // The model snippet of docs/FORMAT.md reads it.
-        if Shell.haveH5py {
-            try Shell.formatSnippet(reading: "out/model.h5", as: "a.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
-            let py = try sh("python3 read.py")
-            XCTAssertEqual(py.status, 0, py.stderr)
-            XCTAssertTrue(py.out.hasPrefix("2-16-16-2 softmax test accuracy per epoch: ["), py.out)
-        }
+        try requireH5py()
+        try Shell.formatSnippet(reading: "out/model.h5", as: "a.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+        let py = try sh("python3 read.py")
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertTrue(py.out.hasPrefix("2-16-16-2 softmax test accuracy per epoch: ["), py.out)
     }
 
     func testEveryHeadAndRegressionAndSnapshots() throws {
@@ -76,7 +75,7 @@ final class DLFitEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-fit eval m.h5 d.h5"), status: 1, mentions: "cannot open m.h5")
         assertFails(try sh("dl-fit eval d.h5 d.h5"), status: 1, mentions: "expected model")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.h5"))
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         let crafted = try sh("""
             python3 - <<'PY'
             import h5py, numpy as np

@@ -16,7 +16,7 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.out.contains("kfilter_batch=1000"), r.out)
         XCTAssertTrue(r.out.contains("/train/index  ["), r.out)
         XCTAssertTrue(r.out.contains("/test/X  [300, 2] float32"), r.out)  // other splits untouched
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         // Kept rows are the original rows at /train/index, and the rule holds in
         // an independent numpy brute force.
         let py = try sh("""
@@ -60,7 +60,7 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-kfilter -k 0 d.h5 -o o.h5"), status: 2, mentions: "-k must lie in")
         assertFails(try sh("dl-kfilter -k 5 --max-fraction 2 d.h5 -o o.h5"), status: 2, mentions: "--max-fraction")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         try makeNaNAndSingleClassFiles(singleLabels: "[0] * 10 + [1] * 9 + [2]")
         assertFails(try sh("dl-kfilter -k 3 nan.h5 -o o.h5"), status: 1, mentions: "NaN or Inf value in row 4")
         let single = try sh("dl-kfilter -k 3 single.h5 -o o.h5")

@@ -20,7 +20,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             && dl-measure lsd m.h5 d.h5 -o lsd.tsv && dl-measure lsd d.h5 m.h5 -q --threads 1 > lsd2.tsv && cmp lsd.tsv lsd2.tsv \
             && dl-measure lsd m.h5 d.h5 -q --threads 3 | cmp - lsd.tsv \
             && dl-measure redundancy -k 3,5 --batch 500 m.h5 d.h5 -q > red.tsv \
-            && dl-measure entropy m.h5 d.h5 --split all -q > ent.tsv \
+            && dl-measure entropy m.h5 d.h5 --splits all -q > ent.tsv \
             && dl-measure rank < m.h5 > rank.tsv && dl-measure accuracy m.h5 d.h5 -q > acc.tsv \
             && dl-fit eval m.h5 d.h5 > eval.tsv
             """)
@@ -62,7 +62,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         XCTAssertTrue(kf.out.contains(String(format: "k_redundancy=%.6g", red["k_redundancy train 0 5"]!))
                       || kf.out.contains("k_redundancy=\(red["k_redundancy train 0 5"]!)"), kf.out)
 
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         // Independent numpy checks: LSD by lstsq at every layer, H(Y|Z) of layer 1.
         let py = try sh("""
             python3 - <<'PY'
@@ -144,10 +144,10 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure lsd m.h5 m.h5 -o o.tsv"), status: 2, mentions: "two model files")
         assertFails(try sh("dl-measure lsd - - -o o.tsv"), status: 2, mentions: "at most one of them '-'")
         assertFails(try sh("dl-measure redundancy -k 5,x d.h5 -o o.tsv"), status: 2, mentions: "comma-separated integers")
-        assertFails(try sh("dl-measure lsd d.h5 --split nope -o o.tsv"), status: 2, mentions: "unknown split 'nope'")
+        assertFails(try sh("dl-measure lsd d.h5 --splits nope -o o.tsv"), status: 2, mentions: "unknown split 'nope'")
         assertFails(try sh("dl-measure entropy m.h5 --bits 30 -o o.tsv"), status: 2, mentions: "--bits: 30 is outside")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
-        guard Shell.haveH5py else { return }
+        try requireH5py()
         try makeNaNAndSingleClassFiles(singleLabels: "[0] * 10 + [3] * 9 + [5]")
         // Crafted files: widths that would overflow, a GA head with α < 0, an
         // empty split, values whose squared distances overflow float32.

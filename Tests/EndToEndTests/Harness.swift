@@ -13,6 +13,7 @@ struct Shell {
     }()
 
     struct Result {
+        let command: String
         let status: Int32
         let stdout: Data
         let stderr: String
@@ -31,6 +32,8 @@ struct Shell {
         p.currentDirectoryURL = URL(fileURLWithPath: dir)
         var env = ProcessInfo.processInfo.environment
         env["PATH"] = binDir + ":" + (env["PATH"] ?? "/usr/bin:/bin")
+        // Help text wraps at the terminal's width: the same width everywhere.
+        env["COLUMNS"] = "80"
         p.environment = env
         p.standardInput = FileHandle(forReadingAtPath: "/dev/null")
         p.standardOutput = FileHandle(forWritingAtPath: outPath)
@@ -42,7 +45,7 @@ struct Shell {
         try? FileManager.default.removeItem(atPath: outPath)
         try? FileManager.default.removeItem(atPath: errPath)
         let status = p.terminationReason == .uncaughtSignal ? 128 + p.terminationStatus : p.terminationStatus
-        return Result(status: status, stdout: out, stderr: err)
+        return Result(command: script, status: status, stdout: out, stderr: err)
     }
 
     static func tempDir() -> String {
@@ -65,8 +68,21 @@ struct Shell {
         return code.replacingOccurrences(of: file, with: replacement)
     }
 
-    static var haveH5py: Bool {
-        (try? run("python3 -c 'import h5py'", in: NSTemporaryDirectory()).status) == 0
+    /// Whether python3 has h5py and numpy (asked once).
+    static let haveH5py: Bool = (try? run("python3 -c 'import h5py, numpy'", in: NSTemporaryDirectory()).status) == 0
+}
+
+struct MissingH5py: Error, CustomStringConvertible {
+    var description: String { "python3 has no h5py/numpy, and DL_REQUIRE_H5PY=1 says the h5py checks must run" }
+}
+
+extension XCTestCase {
+    /// The h5py/numpy cross-checks that follow need python3 with h5py: without it
+    /// the test is skipped, visibly, or fails under DL_REQUIRE_H5PY=1 (as CI runs).
+    func requireH5py() throws {
+        if Shell.haveH5py { return }
+        if ProcessInfo.processInfo.environment["DL_REQUIRE_H5PY"] == "1" { throw MissingH5py() }
+        throw XCTSkip("python3 has no h5py/numpy (apt-get install python3-h5py python3-numpy): this test's h5py checks did not run")
     }
 }
 
@@ -97,14 +113,22 @@ class EndToEndCase: XCTestCase {
 }
 
 extension XCTestCase {
-    /// Asserts a failed run: the status, one error line naming the problem, no
-    /// Swift crash output.
+    /// Asserts a failed run: the status, one error line `dl-TOOL: error: …`
+    /// naming the problem (the tool the command starts with, when it starts with
+    /// one), nothing on standard output, no Swift crash output.
     func assertFails(_ r: Shell.Result, status: Int32, mentions: String, file: StaticString = #filePath, line: UInt = #line) {
         XCTAssertEqual(r.status, status, "stderr: \(r.stderr)", file: file, line: line)
         let lines = r.stderr.split(separator: "\n")
         XCTAssertEqual(lines.count, 1, "expected one error line, got: \(r.stderr)", file: file, line: line)
-        XCTAssertTrue(r.stderr.contains("error:"), r.stderr, file: file, line: line)
+        let first = r.command.split(separator: " ").first.map(String.init) ?? ""
+        let prefix = first.hasPrefix("dl-") && !r.command.contains("|") ? "\(first): error: " : nil
+        if let prefix {
+            XCTAssertTrue(r.stderr.hasPrefix(prefix), "expected '\(prefix)…', got: \(r.stderr)", file: file, line: line)
+        } else {
+            XCTAssertTrue(r.stderr.range(of: #"^dl-[a-z]+: error: "#, options: .regularExpression) != nil, r.stderr, file: file, line: line)
+        }
         XCTAssertTrue(r.stderr.contains(mentions), "expected '\(mentions)' in: \(r.stderr)", file: file, line: line)
+        XCTAssertTrue(r.stdout.isEmpty, "a failed run wrote \(r.stdout.count) bytes to standard output", file: file, line: line)
         XCTAssertFalse(r.stderr.contains("Fatal error") || r.stderr.contains("crashed"), r.stderr, file: file, line: line)
     }
 }

@@ -79,7 +79,7 @@ final class KernelEndToEndTests: EndToEndCase {
         #if !arch(x86_64)
         throw XCTSkip("OpenBLAS core names are x86-64's")
         #else
-        try XCTSkipUnless(Shell.haveH5py, "h5py is not installed (python3-h5py): the models cannot be compared")
+        try requireH5py()
         var cores = ["Prescott"]
         if let best = bestCore { cores.append(best) }
         // The same commands in a folder per kernel (the files record their command lines).

@@ -116,6 +116,25 @@ final class HDF5Tests: XCTestCase {
         XCTAssertThrowsError(try OutputTarget("/dev/full").write(text: "hello")) { e in
             XCTAssertTrue("\(e)".contains("No space left"), "\(e)")
         }
+        // A write that fails half-way (here: past a file-size limit, as on a full
+        // disk) removes its temporary file and leaves any earlier output as it was.
+        try OutputTarget(dir + "/old.tsv").write(text: "earlier\n")
+        var saved = rlimit()
+        getrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        var small = saved
+        small.rlim_cur = 4096
+        let handler = signal(SIGXFSZ, SIG_IGN)
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &small)
+        let big = String(repeating: "x", count: 100_000)
+        let failed = [dir + "/x.tsv", dir + "/old.tsv"].map { path -> String in
+            do { try OutputTarget(path).write(text: big); return "" } catch { return "\(error)" }
+        }
+        setrlimit(Int32(RLIMIT_FSIZE.rawValue), &saved)
+        signal(SIGXFSZ, handler)
+        for m in failed { XCTAssertTrue(m.contains("File too large"), m) }
+        XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir), ["old.tsv"])
+        XCTAssertEqual(try String(contentsOfFile: dir + "/old.tsv", encoding: .utf8), "earlier\n")
+        try? FileManager.default.removeItem(atPath: dir)
     }
 
     func testBigBufferGrows() throws {

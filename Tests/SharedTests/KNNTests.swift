@@ -109,7 +109,43 @@ final class KNNTests: XCTestCase {
         }
         b.k = 3
         b.batch = 7
-        let batched = try kFilterKeepMask(X: X, labels: labels, settings: b)
-        XCTAssertEqual(batched.count, 21)
+        XCTAssertEqual(try kFilterKeepMask(X: X, labels: labels, settings: b), referenceKeep(X, labels, k: 3, batches: batches(21, 7)))
+    }
+
+    /// The k-filter rule by brute force over the given batches of row numbers.
+    func referenceKeep(_ X: Matrix, _ labels: [Int32], k: Int, batches: [[Int]]) -> [Bool] {
+        var keep = [Bool](repeating: true, count: X.rows)
+        for rows in batches {
+            let nb = referenceNeighbours(X.gatherRows(rows), k: k)
+            for (a, i) in rows.enumerated() where nb[a].allSatisfy({ labels[rows[$0]] == labels[i] }) { keep[i] = false }
+        }
+        return keep
+    }
+
+    func batches(_ n: Int, _ size: Int, order: [Int]? = nil) -> [[Int]] {
+        let o = order ?? Array(0..<n)
+        return stride(from: 0, to: n, by: size).map { Array(o[$0..<min(n, $0 + size)]) }
+    }
+
+    /// Which rows --random-batches and --max-fraction keep, not only how many.
+    func testRandomBatchesAndCapKeepTheRuleRows() throws {
+        var rng = RNG(seed: 17)
+        let X = try Matrix(shape: [90, 2], storage: (0..<180).map { _ in Float(rng.below(6)) + Float(rng.uniform()) * 0.1 })
+        let labels = (0..<90).map { i in Int32((Int(X[i, 0]) / 2 + Int(X[i, 1]) / 3) % 2) }
+        var s = KFilterSettings()
+        s.k = 4; s.batch = 30; s.randomBatches = true; s.seed = 6
+        var order = RNG(seed: 6, stream: .kNNBatches)
+        let want = referenceKeep(X, labels, k: 4, batches: batches(90, 30, order: order.permutation(90)))
+        XCTAssertEqual(try kFilterKeepMask(X: X, labels: labels, settings: s), want)
+        XCTAssertNotEqual(want, referenceKeep(X, labels, k: 4, batches: batches(90, 30)), "random batches are not the consecutive ones")
+        // The cap: exactly ⌊0.2·90⌋ = 18 rows go, all of them redundant, the
+        // ones a seeded permutation of the redundant rows leaves last.
+        s.maxFraction = 0.2
+        let capped = try kFilterKeepMask(X: X, labels: labels, settings: s)
+        let redundant = (0..<90).filter { !want[$0] }
+        XCTAssertGreaterThan(redundant.count, 18)
+        var pick = RNG(seed: 6, stream: .kFilterCap)
+        let keptBack = Set(pick.permutation(redundant.count).prefix(redundant.count - 18).map { redundant[$0] })
+        XCTAssertEqual((0..<90).filter { !capped[$0] }, redundant.filter { !keptBack.contains($0) })
     }
 }

@@ -54,4 +54,35 @@ final class RNGTests: XCTestCase {
         XCTAssertNotEqual(x, b.next())
         XCTAssertEqual(x, c.next())
     }
+    /// The registry (Random/Streams.swift): families own disjoint ranges, every
+    /// stream falls in its family's, and the numbers are the ones today's files
+    /// were made with.
+    func testNamedStreamsNeverCollide() {
+        let families = RandomStream.families
+        for (i, a) in families.enumerated() {
+            for b in families[(i + 1)...] {
+                XCTAssertFalse(a.numbers.overlaps(b.numbers), "\(a.name) and \(b.name) overlap")
+            }
+        }
+        func family(_ s: RandomStream) -> String? { families.first { $0.numbers.contains(s.number) }?.name }
+        let deep = [1, 2, 3, 50, 8999, 9000, 123_456]
+        var streams: [RandomStream] = [.kNNBatches, .kFilterCap, .weightSample, .syntheticTrain, .syntheticTest]
+        streams += (0...2).map { .rowShuffle(split: $0) }
+        streams += deep.map { .initialWeights(layer: $0) } + [1, 2, 99, 10_000_000].map { .epochOrder(epoch: $0) }
+        streams += deep.map { .inputDropout(layer: $0) } + deep.map { .gradientDropout(layer: $0) }
+        XCTAssertEqual(Set(streams.map(\.number)).count, streams.count, "two named streams share a number")
+        for s in streams { XCTAssertNotNil(family(s), "\(s) is outside every family") }
+        XCTAssertEqual(family(.initialWeights(layer: 9000)), "initialWeights (deep)")
+        XCTAssertEqual(family(.gradientDropout(layer: 3)), "gradientDropout")
+        // The numbers files were made with before the registry.
+        let before: [(RandomStream, UInt64)] = [(.rowShuffle(split: 0), 1), (.rowShuffle(split: 2), 3), (.kNNBatches, 7),
+                                                (.kFilterCap, 8), (.weightSample, 11), (.syntheticTrain, 101),
+                                                (.syntheticTest, 102), (.initialWeights(layer: 1), 1001), (.epochOrder(epoch: 1), 10_001)]
+        for (s, n) in before { XCTAssertEqual(s.number, n, "\(s)") }
+        // Substream 0 is the stream itself; other substreams differ.
+        var a = RNG(seed: 3, stream: .kNNBatches), b = RNG(seed: 3, stream: .kNNBatches, index: 0), c = RNG(seed: 3, stream: .kNNBatches, index: 1)
+        let x = a.next()
+        XCTAssertEqual(x, b.next())
+        XCTAssertNotEqual(x, c.next())
+    }
 }

@@ -11,6 +11,8 @@ public final class Progress {
     let live: Bool
     let minInterval: Double
     public private(set) var done = 0
+    /// The count the last printed line showed (nil: none yet).
+    var shown: Int?
 
     public init(_ label: String, total: Int, unit: String = "rows", minInterval: Double = 1.0) {
         self.label = label
@@ -28,7 +30,9 @@ public final class Progress {
         if Log.quiet { return }
         let now = monotonicSeconds()
         if !force && now - last < minInterval && done < total { return }
+        if done == shown && done >= total { return }
         last = now
+        shown = done
         let elapsed = now - start
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "\(label): \(done)/\(total) \(unit)"
@@ -44,7 +48,7 @@ public final class Progress {
         }
     }
 
-    /// Marks the work complete and prints the closing line.
+    /// Marks the work complete and prints the closing line (once).
     public func finish() {
         update(total, force: true)
     }

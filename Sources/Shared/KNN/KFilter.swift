@@ -7,7 +7,7 @@ public struct KFilterSettings: Sendable {
     /// Filter within consecutive mini-batches of this many rows (nil: the whole set at once).
     public var batch: Int? = nil
     /// Batches of random rows instead of consecutive ones (seeded).
-    public var shuffle = false
+    public var randomBatches = false
     public var seed: UInt64 = 0
     /// Remove at most this fraction of the rows (Th. 6.8.2 caps it at 60%).
     public var maxFraction: Double? = nil
@@ -23,7 +23,7 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
     guard let kmax = ks.max(), ks.allSatisfy({ $0 >= 1 }) else { throw DLError.usage("k must be at least 1") }
     guard labels.count == n else { throw DLError.input("\(labels.count) labels for \(n) rows") }
     var order = Array(0..<n)
-    if settings.shuffle {
+    if settings.randomBatches {
         var rng = RNG(seed: settings.seed, stream: .kNNBatches)
         order = rng.permutation(n)
     }
@@ -49,7 +49,7 @@ public func redundancyMasks(X: Matrix, labels: [Int32], ks: [Int], settings: KFi
     for start in stride(from: 0, to: n, by: batch) {
         let rows = Array(order[start..<min(n, start + batch)])  // more than kmax rows: checked above
         // Consecutive batches are row ranges: a slice, not a gather.
-        let Xb = settings.shuffle ? X.gatherRows(rows) : (rows.count == n ? X : X.sliceRows(start..<(start + rows.count)))
+        let Xb = settings.randomBatches ? X.gatherRows(rows) : (rows.count == n ? X : X.sliceRows(start..<(start + rows.count)))
         let nb = try nearestNeighbours(Xb, k: kmax, settings: settings.knn) { q in
             progress?.update(done + q)
         }

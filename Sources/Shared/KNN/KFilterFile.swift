@@ -37,7 +37,8 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
     }
     split.attributes["kfilter_k"] = .integer(Int64(settings.k))
     split.attributes["kfilter_batch"] = .integer(Int64(settings.batch ?? m))
-    split.attributes["kfilter_shuffle"] = .integer(settings.shuffle ? 1 : 0)
+    // The attribute keeps the name of the flag that first set it (now --random-batches).
+    split.attributes["kfilter_shuffle"] = .integer(settings.randomBatches ? 1 : 0)
     if let f = settings.maxFraction { split.attributes["kfilter_max_fraction"] = .float(f) }
     split.attributes["kept_fraction"] = .float(fraction)
     split.attributes["k_redundancy"] = .float(1 - fraction)
