@@ -88,7 +88,7 @@ struct IDX: ParsableCommand {
         abstract: "Any IDX images/labels files (raw or .gz) into a data file.",
         discussion: """
             e.g.:
-              dl-data idx --train-images train-images-idx3-ubyte.gz --train-labels train-labels-idx1-ubyte.gz > d.h5
+              dl-data idx --train-images images.idx3.gz --train-labels labels.idx1.gz > d.h5
             """)
 
     @Option(help: ArgumentHelp("Training images (IDX).", valueName: "file")) var trainImages: String

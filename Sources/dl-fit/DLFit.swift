@@ -12,7 +12,7 @@ struct DLFit: ParsableCommand {
             Writes a model file (HDF5) to standard output or -o FILE.
             e.g.:
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 --epochs 10 -o model.h5
-              dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 --lr 0.001 -o ga.h5
+              dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
               dl-fit eval model.h5 data.h5
               dl-fit features model.h5 data.h5 --layer 2 | dl-kfilter -k 10 > z2.h5
             """,
@@ -33,7 +33,7 @@ struct Train: ParsableCommand {
             e.g.:
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 -o model.h5
               dl-fit data.h5 --arch 784-392-50-10 --wd 0.003 --lr-step 8:0.1 -o model.h5
-              dl-data sine | dl-fit --arch 1-16-16-1 --hidden celu --epochs 50 --batch-size 32 -o sine.h5
+              dl-data sine | dl-fit --arch 1-16-1 --hidden celu --batch-size 32 -o sine.h5
               dl-fit data.h5 --init-from model.h5 --epochs 5 --lr 0.002 -o tuned.h5
             """)
 
@@ -117,7 +117,7 @@ struct Features: ParsableCommand {
             e.g.:
               dl-fit features model.h5 data.h5 --layer 2 -o z2.h5
               dl-fit features model.h5 data.h5 | dl-measure lsd
-              dl-data fashion-mnist | dl-fit features model.h5 - --layer 1 | dl-kfilter -k 10 > z1.h5
+              dl-data fashion-mnist | dl-fit features model.h5 - --layer 1 > z1.h5
             """)
 
     @Argument(help: ArgumentHelp("The model file.", valueName: "model")) var model: String

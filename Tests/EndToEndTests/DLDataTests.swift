@@ -93,13 +93,86 @@ final class DLDataEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-data checkerboard | dl-data cat --splits train,bogus > o.h5"), status: 2, mentions: "bogus")
     }
 
-    func testHelpHasExamplesAndVersion() throws {
-        for sub in ["", "fashion-mnist", "mnist", "idx", "spirals", "checkerboard", "sine", "info", "cat"] {
-            let r = try sh("dl-data \(sub) --help")
-            XCTAssertEqual(r.status, 0, r.stderr)
-            XCTAssertTrue(r.out.contains("e.g.:"), "\(sub): \(r.out)")
-            XCTAssertTrue(r.out.contains("USAGE: dl-data"), "\(sub): \(r.out)")
-        }
+    /// fashion-mnist --dir, idx --test-*, and -v.
+    func testFoldersTestFilesAndVerbose() throws {
+        try writeTinyMNIST(dir + "/f", gzip: true)
+        let r = try sh("""
+            dl-data fashion-mnist --dir f -o fm.h5 && dl-data info fm.h5 \
+            && dl-data idx --train-images f/train-images-idx3-ubyte.gz --train-labels f/train-labels-idx1-ubyte.gz \
+                 --test-images f/t10k-images-idx3-ubyte.gz --test-labels f/t10k-labels-idx1-ubyte.gz --source tiny | dl-data info
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("source   fashion-mnist"), r.out)
+        XCTAssertTrue(r.out.contains("0 T-shirt/top: 4, 1 Trouser: 4, 2 Pullover: 4"), r.out)
+        XCTAssertTrue(r.out.contains("source   tiny"), r.out)
+        XCTAssertTrue(r.out.contains("/test/X  [4, 9] float32  range [0.8627, 1]"), r.out)
+        XCTAssertTrue(r.out.contains("/test/y  [4] int32  3 classes"), r.out)
+        assertFails(try sh("dl-data fashion-mnist --dir nowhere -o x.h5"), status: 1, mentions: "no Fashion-MNIST files in nowhere")
+        assertFails(try sh("dl-data idx --train-images f/train-images-idx3-ubyte.gz --train-labels f/train-labels-idx1-ubyte.gz --test-images f/t10k-images-idx3-ubyte.gz -o x.h5"),
+                    status: 2, mentions: "--test-images and --test-labels go together")
+        let v = try sh("dl-data cat fm.h5 -v -o a.h5 && dl-data cat fm.h5 -o b.h5 && cmp a.h5 b.h5")
+        XCTAssertEqual(v.status, 0, v.stderr)
+        XCTAssertEqual(v.stderr, "dl-data: copied fm.h5 to a.h5\n", "-v logs the copy; without it, nothing")
+    }
+
+    /// --turns, --noise, --periods and --squares shape the data as documented.
+    func testSyntheticOptionsShapeTheData() throws {
+        let r = try sh("""
+            dl-data spirals --rows 400 --turns 3 -q > t3.h5 && dl-data spirals --rows 400 --turns 3 --noise 0.05 -q > n.h5 \
+            && dl-data sine --rows 300 --periods 1 -q > p1.h5 && dl-data sine --rows 300 --periods 1 --noise 0.1 -q > pn.h5 \
+            && dl-data checkerboard --rows 500 --squares 2 -q > q2.h5
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            def xy(f, t="y"):
+                g = h5py.File(f)["train"]; return g["X"][:].astype(np.float64), g[t][:]
+            X, y = xy("t3.h5")
+            r, a = np.hypot(X[:, 0], X[:, 1]), np.arctan2(X[:, 1], X[:, 0])
+            off = np.angle(np.exp(1j * (a - 2 * np.pi * 3 * r - np.pi * y)))   # arm c: angle 2π·turns·r + π·c
+            print(np.abs(off).max() < 1e-4, r.max() <= 1)
+            Xn, _ = xy("n.h5")
+            rn, an = np.hypot(Xn[:, 0], Xn[:, 1]), np.arctan2(Xn[:, 1], Xn[:, 0])
+            print(np.abs(np.angle(np.exp(1j * (an - 2 * np.pi * 3 * rn - np.pi * y)))).max() > 0.1)
+            X, Y = xy("p1.h5", "Y")
+            print(np.abs(Y[:, 0] - np.sin(np.pi * X[:, 0])).max() < 1e-6, -1 < X.min() and X.max() < 1)
+            Xn, Yn = xy("pn.h5", "Y")
+            print(0.07 < np.std(Yn[:, 0] - np.sin(np.pi * Xn[:, 0])) < 0.13)
+            X, y = xy("q2.h5")
+            print(np.array_equal(y, ((X[:, 0] >= 0).astype(int) + (X[:, 1] >= 0).astype(int)) % 2), X.min() >= -0.5, X.max() < 0.5)
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "True True\nTrue\nTrue True\nTrue\nTrue True True\n")
+    }
+
+    /// `dl-data cat` copies only what passes the schema check.
+    func testCatChecksTheSchemaBeforeCopying() throws {
+        try sh("dl-data spirals --rows 100 -q > s.h5 && dl-fit s.h5 --arch 2-4-2 --epochs 1 --batch-size 10 -q -o m.h5")
+        let ok = try sh("dl-data cat m.h5 -o m2.h5 && dl-fit eval m2.h5 s.h5")
+        XCTAssertEqual(ok.status, 0, ok.stderr)
+        try requireH5py()
+        try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np, shutil
+            f = h5py.File("ycount.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.zeros((10, 2), np.float32); f["train/y"] = np.zeros(9, np.int32); f.close()
+            f = h5py.File("ytype.h5", "w"); f.attrs["dl_kind"] = "data"
+            f["train/X"] = np.zeros((10, 2), np.float32); f["train/y"] = np.zeros(10, np.float32); f.close()
+            shutil.copy("m.h5", "w.h5"); f = h5py.File("w.h5", "r+"); del f["model/layers/2/W"]; f["model/layers/2/W"] = np.zeros((2, 4), np.float32); f.close()
+            f = h5py.File("kind.h5", "w"); f.attrs["dl_kind"] = "packed"; f.close()
+            PY
+            """)
+        assertFails(try sh("dl-data cat ycount.h5 -o o.h5"), status: 1, mentions: "/train/y is int32 of shape [9], but ycount.h5: /train/X has 10 rows")
+        assertFails(try sh("dl-data cat ytype.h5 -o o.h5"), status: 1, mentions: "/train/y is float32")
+        assertFails(try sh("dl-data cat w.h5 -o o.h5"), status: 1, mentions: "/model/layers/2/W is float32 [2, 4], expected float [4, 2]")
+        assertFails(try sh("dl-data cat kind.h5 -o o.h5"), status: 1, mentions: "a dl packed file, which this version of dl does not know")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
+    }
+
+    func testVersion() throws {
         XCTAssertTrue(try sh("dl-data --version").out.hasPrefix("dl 0.1.0\nOpenBLAS "))
     }
 

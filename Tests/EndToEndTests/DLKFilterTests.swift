@@ -41,15 +41,52 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         XCTAssertTrue(py.out.hasPrefix("ok "), py.out)
     }
 
-    func testMaskOnlyShuffleCapAndPipes() throws {
+    /// --mask-only, --random-batches, --max-fraction and --block: which rows,
+    /// not only how many.
+    func testMaskOnlyRandomBatchesCapAndBlock() throws {
         let r = try sh("""
-            dl-data spirals -q | dl-kfilter -k 10 --mask-only | dl-data info \
-            && dl-data spirals -q | dl-kfilter -k 10 --batch 2500 --shuffle -s 3 --max-fraction 0.2 | dl-data info
+            dl-data checkerboard --rows 1500 --squares 2 -q > s.h5 \
+            && dl-data cat s.h5 -q | dl-kfilter -k 10 --mask-only > mask.h5 \
+            && dl-kfilter -k 10 --batch 500 --max-fraction 0.2 s.h5 -q -o cap.h5 \
+            && dl-kfilter -k 10 --batch 500 s.h5 -q -o full.h5 \
+            && dl-kfilter -k 10 --batch 500 --block 16 s.h5 -q -o b16.h5 \
+            && dl-kfilter -k 10 --batch 500 --block 100 --threads 1 s.h5 -q -o b100.h5 \
+            && dl-kfilter -k 10 --batch 500 --random-batches -s 3 s.h5 -q -o rand3.h5 \
+            && dl-kfilter -k 10 --batch 500 --random-batches -s 3 --threads 1 s.h5 -q | cmp - rand3.h5 \
+            && dl-kfilter -k 10 --batch 500 --random-batches -s 4 s.h5 -q -o rand4.h5 && dl-data info rand3.h5
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
-        XCTAssertTrue(r.out.contains("/train/keep  [5000] uint8"), r.out)
-        XCTAssertTrue(r.out.contains("/train/X  [5000, 2] float32"), r.out)
-        XCTAssertTrue(r.out.contains("/train/X  [4000, 2] float32"), r.out)  // 20% cap of 5000
+        XCTAssertTrue(r.out.contains("kfilter_shuffle=1"), r.out)
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            X, y = h5py.File("s.h5")["train/X"][:].astype(np.float64), h5py.File("s.h5")["train/y"][:]
+            def redundant(rows):
+                D = ((X[rows][:, None, :] - X[rows][None, :, :]) ** 2).sum(-1)
+                np.fill_diagonal(D, np.inf)
+                nb = np.argsort(D, axis=1, kind="stable")[:, :10]
+                return (y[rows][nb] == y[rows][:, None]).all(1)
+            m = h5py.File("mask.h5")["train"]
+            assert m["X"].shape == (1500, 2) and (m["keep"][:] == ~redundant(np.arange(1500))).all()
+            red = np.concatenate([redundant(np.arange(s, s + 500)) for s in range(0, 1500, 500)])
+            full = h5py.File("full.h5")["train/index"][:]
+            assert (full == np.flatnonzero(~red)).all()
+            for b in ("b16.h5", "b100.h5"):   # the tile size changes nothing but the command line
+                assert (h5py.File(b)["train/index"][:] == full).all() and (h5py.File(b)["train/X"][:] == h5py.File("full.h5")["train/X"][:]).all()
+            cap = h5py.File("cap.h5")["train/index"][:]
+            dropped = np.setdiff1d(np.arange(1500), cap)
+            assert red.sum() > 300 and len(dropped) == 300 and red[dropped].all(), (red.sum(), len(dropped))
+            r3, r4 = h5py.File("rand3.h5")["train/index"][:], h5py.File("rand4.h5")["train/index"][:]
+            assert not np.array_equal(r3, full) and not np.array_equal(r3, r4)
+            assert (h5py.File("rand3.h5")["train/X"][:] == X[r3].astype(np.float32)).all()
+            print("ok", len(full), len(cap), len(r3))
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertTrue(py.out.hasPrefix("ok "), py.out)
+        assertFails(try sh("dl-kfilter -k 10 --random-batches s.h5 -o o.h5"), status: 2, mentions: "--random-batches only matters with --batch")
+        assertFails(try sh("dl-kfilter -k 10 --block 8 s.h5 -o o.h5"), status: 2, mentions: "--block must lie in 16…16384")
     }
 
     func testBadInput() throws {
@@ -68,9 +105,4 @@ final class DLKFilterEndToEndTests: EndToEndCase {
         XCTAssertTrue(single.stderr.contains("warning: /train: class 2 has a single sample"), single.stderr)
     }
 
-    func testHelp() throws {
-        let r = try sh("dl-kfilter --help")
-        XCTAssertEqual(r.status, 0)
-        XCTAssertTrue(r.out.contains("e.g.:"))
-    }
 }

@@ -116,6 +116,7 @@ public struct OutputTarget {
         defer { TempFiles.unregister() }
         do {
             for c in chunks { try writeAll(fd: fd, c, name: path) }
+            pauseForTests()
             // mkstemp makes the file 0600; give it the usual mode under the umask.
             let mask = umask(0); umask(mask)
             fchmod(fd, 0o666 & ~mask)
@@ -146,6 +147,14 @@ public struct OutputTarget {
         var data = Array(text.utf8)
         try data.withUnsafeMutableBytes { try write(UnsafeRawBufferPointer($0)) }
     }
+}
+
+/// DL_TEST_PAUSE_BEFORE_RENAME=SECONDS holds a finished temporary output that
+/// long before its rename, so the tests can interrupt a tool at that point
+/// (Tests/EndToEndTests/OutputTests.swift); unset, it costs one lookup.
+func pauseForTests() {
+    guard let s = ProcessInfo.processInfo.environment["DL_TEST_PAUSE_BEFORE_RENAME"], let t = Double(s), t > 0 else { return }
+    usleep(UInt32(min(t, 60) * 1e6))
 }
 
 func folder(of path: String) -> String {

@@ -13,7 +13,9 @@ public func describe(_ file: H5File, sizeBytes: Int?) throws -> String {
     if let s = try root.attribute("source")?.string { out += "source   \(s)\n" }
     let classNames = try root.attribute("class_names")?.stringArray
     for name in try root.attributeNames() where !["dl_kind", "dl_format", "dl_history", "source", "class_names"].contains(name) {
-        if let v = try root.attribute(name) { out += "\(name.padding(toLength: 8, withPad: " ", startingAt: 0)) \(formatAttribute(v))\n" }
+        if let v = try root.attribute(name) {
+            out += "\(name.count < 8 ? name.padding(toLength: 8, withPad: " ", startingAt: 0) : name) \(formatAttribute(v))\n"
+        }
     }
     out += try describeGroup(root, depth: 0, classNames: classNames)
     let history = try readHistory(file)
