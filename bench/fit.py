@@ -46,9 +46,9 @@ print(json.dumps({"gflops": out, "version": torch.__version__, "capability": tor
 """
 
 
-def ours(data, m, epochs, seed, tmp, record=True, core=None):
+def ours(data, m, epochs, seed, tmp, record=True, core=None, bin=BIN):
     out = os.path.join(tmp, "m.h5")
-    cmd = ["/usr/bin/time", "-f", "%M", f"{BIN}/dl-fit", data, "--arch", "-".join(map(str, WIDTHS)), "--epochs",
+    cmd = ["/usr/bin/time", "-f", "%M", f"{bin}/dl-fit", data, "--arch", "-".join(map(str, WIDTHS)), "--epochs",
            str(epochs), "--batch-size", str(BATCH), "--lr", "0.02", "--momentum", "0.9", "--threads", "2", "-s",
            str(seed), "-q", "-o", out] + (["--record-time"] if record else [])
     r = run(cmd, env={"OPENBLAS_CORETYPE": core} if core else None)
@@ -73,6 +73,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", type=int, default=7)
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--baseline", metavar="DIR",
+                   help="also time the dl-fit in DIR (e.g. a build of the previous commit) in the same rounds")
     a = p.parse_args()
     data = fashion_data()
     m = rows(data)
@@ -90,8 +92,12 @@ def main():
         ours(data, m, 1, 0, tmp), torch(data, 1, 0)  # warm-up: page cache, libraries
         # Also dl-fit on OpenBLAS's Prescott fallback: what a user got before kernel
         # selection on a CPU that OpenBLAS 0.3.21 does not know.
-        speed = rounds(a.pairs, {"dl-fit": lambda: ours(data, m, 3, 0, tmp), "pytorch": lambda: torch(data, 3, 0),
-                                 "dl-fit-prescott": lambda: ours(data, m, 3, 0, tmp, core="Prescott")})
+        runners = {"dl-fit": lambda: ours(data, m, 3, 0, tmp), "pytorch": lambda: torch(data, 3, 0),
+                   "dl-fit-prescott": lambda: ours(data, m, 3, 0, tmp, core="Prescott")}
+        if a.baseline:
+            ours(data, m, 1, 0, tmp, bin=a.baseline)
+            runners["dl-fit-baseline"] = lambda: ours(data, m, 3, 0, tmp, bin=a.baseline)
+        speed = rounds(a.pairs, runners)
         acc = {"dl-fit": [], "pytorch": []}
         rss = []
         for seed in range(a.seeds):
@@ -114,6 +120,11 @@ def main():
         "prescott_fallback": {"samples_per_s": [round(r["samples_per_s"]) for r in speed["dl-fit-prescott"]],
                               "vs_pytorch": ratio_stats([r["samples_per_s"] for r in speed["dl-fit-prescott"]], st),
                               "vs_selected_kernel": ratio_stats([r["samples_per_s"] for r in speed["dl-fit-prescott"]], so)},
+        **({"baseline": {"dir": a.baseline,
+                         "samples_per_s": [round(r["samples_per_s"]) for r in speed["dl-fit-baseline"]],
+                         "vs_pytorch": ratio_stats([r["samples_per_s"] for r in speed["dl-fit-baseline"]], st),
+                         "dl_fit_vs_baseline": ratio_stats(so, [r["samples_per_s"] for r in speed["dl-fit-baseline"]])}}
+           if a.baseline else {}),
         "flop_per_sample": FLOP_PER_SAMPLE,
         "gemm_shapes": SHAPES,
         "sgemm_gflops": {"2048^3": peak[0], "net_shapes": peak[1:]},

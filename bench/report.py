@@ -42,6 +42,10 @@ def main():
         if pf := f.get("prescott_fallback"):
             say(f"- dl-fit forced onto OpenBLAS's Prescott fallback: {pf['samples_per_s']} samples/s, "
                 f"{pf['vs_selected_kernel']['median']}× the selected kernel's, {pf['vs_pytorch']['median']}× PyTorch's")
+        if b := f.get("baseline"):
+            say(f"- the baseline dl-fit ({b['dir']}) in the same rounds: {b['samples_per_s']} samples/s, {b['vs_pytorch']['median']}× "
+                f"PyTorch's; this dl-fit / the baseline: **{b['dl_fit_vs_baseline']['median']}×** "
+                f"(range {b['dl_fit_vs_baseline']['range'][0]}–{b['dl_fit_vs_baseline']['range'][1]})")
         say(f"- {f['dl_fit_gflops']} GFLOP/s ({f['flop_per_sample']:,} FLOP/sample): {100 * f['fraction_of_sgemm_2048']:.0f}% of sgemm 2048³ "
             f"({f['sgemm_gflops']['2048^3']} GFLOP/s, 2 threads)")
         say(f"- 2-thread OpenBLAS sgemm at the net's shapes {f['gemm_shapes']}: {f['sgemm_gflops']['net_shapes']} GFLOP/s "

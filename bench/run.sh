@@ -11,7 +11,7 @@ mkdir -p bench/results
 # What this run measures on: the CPU and the kernel our tools run.
 { date -u +%FT%TZ; .build/release/dl-fit --version; } | tee bench/results/machine.txt >&2
 python3 bench/pipe.py
-python3 bench/fit.py
+python3 bench/fit.py ${DL_BENCH_BASELINE:+--baseline "$DL_BENCH_BASELINE"}
 python3 bench/kfilter.py
 python3 bench/measure.py | tee bench/results/measure.md
 python3 bench/heads.py | tee bench/results/heads.md

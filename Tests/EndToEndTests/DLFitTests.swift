@@ -61,6 +61,23 @@ final class DLFitEndToEndTests: EndToEndCase {
             XCTAssertEqual(Double(test[2])!, Double(f[2])!, accuracy: 1e-5 * max(1, abs(Double(f[2])!)), head)
             XCTAssertEqual(Double(test[3])!, Double(f[3])!, accuracy: 1e-9, head)
         }
+        // And eval's numbers, independently: the softmax net in numpy on /test.
+        let r = try sh("dl-fit d.h5 --arch 2-32-2 --epochs 4 --lr 0.01 -q -o m.h5 && dl-fit eval m.h5 d.h5")
+        let test = try XCTUnwrap(r.out.split(separator: "\n").first { $0.hasPrefix("test\t") }).split(separator: "\t")
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            d, g = h5py.File("d.h5"), h5py.File("m.h5")["model/layers"]
+            X, y = d["test/X"][:].astype(np.float64), d["test/y"][:]
+            x = np.maximum(X @ g["1/W"][:] + g["1/b"][:], 0) @ g["2/W"][:] + g["2/b"][:]
+            lse = x.max(1) + np.log(np.exp(x - x.max(1, keepdims=True)).sum(1))
+            print(repr(float((lse - x[np.arange(len(y)), y]).mean())), repr(float((x.argmax(1) == y).mean())))
+            PY
+            """)
+        let want = py.out.split(separator: " ").compactMap { Double($0.trimmingCharacters(in: .whitespacesAndNewlines)) }
+        guard want.count == 2 else { return XCTFail("numpy: \(py.out) \(py.stderr)") }
+        XCTAssertEqual(Double(test[2])!, want[0], accuracy: 1e-5)
+        XCTAssertEqual(Double(test[3])!, want[1], accuracy: 1e-9)
         let s = try sh("""
             dl-data sine --rows 500 --test-rows 100 -q | dl-fit --arch 1-16-16-1 --hidden celu --epochs 3 --batch-size 16 \
               --optimizer adamw --lr 0.01 --snapshots --record-time -o sine.h5 && dl-fit eval sine.h5 <(dl-data sine --rows 50 -q) \

@@ -90,6 +90,28 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             ent = [l.split("\\t") for l in open("ent.tsv").read().split("\\n")[1:] if l]
             got = [float(r[4]) for r in ent if r[:3] == ["conditional_entropy", "train", "1"]][0]
             assert abs(got - np.mean(H)) < 1e-3, (got, np.mean(H))
+            def rows_of(path):
+                return {tuple(r[:4]): float(r[4]) for r in (l.split("\\t") for l in open(path).read().split("\\n")[1:] if l)}
+            # accuracy: argmax of the net's output against the labels.
+            acc = rows_of("acc.tsv")[("accuracy", "train", "NA", "NA")]
+            assert abs(acc - (Zs[-1].argmax(1) == y).mean()) < 1e-9, acc
+            # k-redundancy at layers 0 and 1: the rule by brute force in batches of 500.
+            red = rows_of("red.tsv")
+            for layer, Z in ((0, X), (1, Zs[0])):
+                r = []
+                for s in range(0, len(Z), 500):
+                    Zb, yb = Z[s:s + 500], y[s:s + 500]
+                    D = (Zb * Zb).sum(1)[:, None] + (Zb * Zb).sum(1)[None, :] - 2 * Zb @ Zb.T
+                    np.fill_diagonal(D, np.inf)
+                    nb = np.argsort(D, axis=1, kind="stable")[:, :5]
+                    r.append((yb[nb] == yb[:, None]).all(1))
+                assert abs(red[("k_redundancy", "train", str(layer), "5")] - np.concatenate(r).mean()) < 2e-3, layer
+            # stable rank and the 8-bit weight entropy of W_1.
+            W = m["model/layers/1/W"][:].astype(np.float64)
+            assert abs(rows_of("rank.tsv")[("stable_rank", "NA", "1", "NA")] - (W ** 2).sum() / np.linalg.norm(W, 2) ** 2) < 1e-6
+            c = np.bincount(np.minimum(((W - W.min()) / (W.max() - W.min()) * 256).astype(int), 255).ravel(), minlength=256)
+            p = c[c > 0] / c.sum()
+            assert abs(rows_of("ent.tsv")[("weight_entropy", "NA", "1", "8")] + (p * np.log2(p)).sum()) < 1e-3
             print("ok")
             PY
             """)
@@ -140,6 +162,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
             let rows = try XCTUnwrap(try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/\(name).json"))) as? [[String: Any]])
             let tsv = table(j.out)
             XCTAssertEqual(rows.count, tsv.count, measure)
+            XCTAssertEqual(rows.count, ["redundancy": 8, "entropy": 15, "rank": 3, "accuracy": 4][String(name)], measure)
             for row in rows {
                 let key = ["metric", "split", "layer", "param"].map { k in row[k].map { $0 is NSNull ? "NA" : "\($0)" } ?? "?" }.joined(separator: " ")
                 XCTAssertEqual(row["value"] as? Double, tsv[key], "\(measure): \(key)")

@@ -37,6 +37,7 @@ final class HelpSnapshotTests: EndToEndCase {
         // Every subcommand a tool lists has a snapshot.
         for tool in ["dl-data", "dl-fit", "dl-measure"] {
             let listed = try sh("\(tool) --help").out.components(separatedBy: "SUBCOMMANDS:").last ?? ""
+            XCTAssertGreaterThan(listed.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.count, 2, tool)
             for line in listed.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {
                 let sub = line.split(separator: " ").first.map(String.init) ?? ""
                 if sub == "See" { continue }  // "See 'TOOL help <subcommand>' for detailed help."

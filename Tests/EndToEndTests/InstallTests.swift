@@ -23,7 +23,8 @@ final class InstallEndToEndTests: EndToEndCase {
         XCTAssertTrue(page.contains("α of the exp-GA"), page)
         XCTAssertTrue(page.contains("dl-data fashion-mnist | dl-fit --arch 784-392-50-10"), page)
         XCTAssertEqual(try sh("bash -n pfx/share/bash-completion/completions/dl-fit").status, 0)
-        if Shell.have("man") {
+        let haveMan = Shell.have("man")
+        if haveMan {
             let m = try sh("MANPATH=$PWD/pfx/share/man man -w dl-fit")
             XCTAssertEqual(m.out, dir + "/pfx/share/man/man1/dl-fit.1\n", m.stderr)
         }
@@ -34,5 +35,6 @@ final class InstallEndToEndTests: EndToEndCase {
         let again = try sh("\(root)/scripts/install.sh uninstall $PWD/pfx")
         XCTAssertEqual(again.status, 1)
         XCTAssertTrue(again.stderr.contains("nothing was installed"), again.stderr)
+        try XCTSkipUnless(haveMan, "man is not installed: everything but `man -w dl-fit` was checked")
     }
 }

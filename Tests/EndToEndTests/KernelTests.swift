@@ -27,9 +27,8 @@ final class KernelEndToEndTests: EndToEndCase {
         let core = try sh("\(clean) dl-fit --version").out
         let running = try XCTUnwrap(core.components(separatedBy: ", core ").dropFirst().first?
             .split(separator: ",").first.map(String.init), core)
-        if let level = BLASKernel.level(ofCore: running) {
-            XCTAssertGreaterThanOrEqual(level, CPUIdentity.current().features.level, core)
-        }
+        let level = try XCTUnwrap(BLASKernel.level(ofCore: running), "unknown core in: \(core)")
+        XCTAssertGreaterThanOrEqual(level, CPUIdentity.current().features.level, core)
         #endif
     }
 

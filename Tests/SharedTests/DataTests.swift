@@ -148,6 +148,10 @@ final class TransformTests: XCTestCase {
                 XCTAssertEqual(Int(s.y![r]), i % 3)
             }
         }
+        // The limit comes after the shuffle: 8 of the 20 rows, not rows 0…7.
+        let ids = Set([out.train!, out["val"]!].flatMap { s in (0..<s.rows).map { Int(s.X[$0, 0]) / 2 } })
+        XCTAssertEqual(ids.count, 8)
+        XCTAssertNotEqual(ids, Set(0..<8))
         XCTAssertEqual(try applyTransforms(try data(rows: 20), t, seed: 1), out)
         XCTAssertNotEqual(try applyTransforms(try data(rows: 20), t, seed: 2), out)
         var bad = TransformSettings()
@@ -158,19 +162,18 @@ final class TransformTests: XCTestCase {
     func testScaleAndStandardize() throws {
         var t = TransformSettings()
         t.scale = true
+        // The train split's min (0) and max (9) over all columns, not per column.
         let scaled = try applyTransforms(try data(rows: 5), t, seed: 0)
-        XCTAssertEqual(scaled.train?.X.storage.min(), 0)
-        XCTAssertEqual(scaled.train?.X.storage.max(), 1)
-        t.scaleDivisor = 9
-        XCTAssertEqual(try applyTransforms(try data(rows: 5), t, seed: 0).train?.X.storage.last, 1)
+        XCTAssertEqual(scaled.train?.X.storage, (0..<10).map { Float($0) / 9 })
+        t.scaleDivisor = 18
+        XCTAssertEqual(try applyTransforms(try data(rows: 5), t, seed: 0).train?.X.storage.last, 0.5)
 
         var s = TransformSettings()
         s.standardize = true
+        // Column 0 is 0, 2, 4, 6, 8 and column 1 is 1, 3, 5, 7, 9: mean 4 or 5, population std √8.
         let st = try applyTransforms(try data(rows: 5), s, seed: 0).train!.X
-        let (mean, std) = columnMeanStd(st)
-        for c in 0..<2 {
-            XCTAssertEqual(mean[c], 0, accuracy: 1e-6)
-            XCTAssertEqual(std[c], 1, accuracy: 1e-5)
+        for r in 0..<5 {
+            for c in 0..<2 { XCTAssertEqual(st[r, c], Float(2 * r - 4) / Float(8).squareRoot(), accuracy: 1e-6) }
         }
     }
 }
@@ -194,10 +197,12 @@ final class SyntheticTests: XCTestCase {
         var rng = RNG(seed: 4)
         let s = twoSpirals(rows: 1000, turns: 2, rng: &rng)
         XCTAssertEqual(s.classCounts(), [500, 500])
-        // Each point lies within the unit disc, and the two arms are point reflections.
+        // Each point lies within the unit disc, on its arm: angle 2π·turns·r + π·c.
         for r in 0..<s.rows {
-            let x = Double(s.X[r, 0]), y = Double(s.X[r, 1])
-            XCTAssertLessThanOrEqual(x * x + y * y, 1.0001)
+            let x = Double(s.X[r, 0]), y = Double(s.X[r, 1]), radius = (x * x + y * y).squareRoot()
+            XCTAssertLessThanOrEqual(radius, 1.0001)
+            let off = atan2(y, x) - 2 * .pi * 2 * radius - .pi * Double(s.y![r])
+            XCTAssertEqual(remainder(off, 2 * .pi), 0, accuracy: 1e-4)
         }
     }
 

@@ -216,7 +216,12 @@ final class MeasuresTests: XCTestCase {
         let out = try Evaluator(model: model, maxRows: 17).predict(X)
         for (a, b) in zip(seen[3]!.Z.storage, out.storage) { XCTAssertEqual(a, b, accuracy: 1e-6) }
         XCTAssertEqual(seen[3]!.selection?.shape, [17, 2])
-        XCTAssertNotEqual(seen[3]!.selection, seen[3]!.Z)
+        // The selection is the logits: their softmax is the output.
+        let logits = try XCTUnwrap(seen[3]!.selection)
+        for r in 0..<17 {
+            let row = (0..<2).map { Double(logits[r, $0]) }
+            for (j, p) in referenceHead(OutputHead(.softmax), row).enumerated() { XCTAssertEqual(Double(seen[3]!.Z[r, j]), p, accuracy: 1e-6) }
+        }
         // Only the layers asked for; selections read the pre-activations, so a
         // sigmoid feature selects exactly where σ(a) > 1/2 in exact arithmetic.
         let sig = try MLP(widths: model.widths, hidden: .sigmoid, head: model.head!, parameters: model.parameters)

@@ -6,7 +6,7 @@ public struct CommonOptions: ParsableArguments {
     @Option(name: [.short, .long], help: ArgumentHelp("Output file ('-' = standard output).", valueName: "file"))
     public var output: String = "-"
 
-    @Option(name: [.short, .long], help: "Seed for every random choice (same seed, same output bytes).")
+    @Option(name: [.short, .long], help: "Seed for every random choice (same seed, same output bytes; for dl-fit, with the same --threads).")
     public var seed: UInt64 = 0
 
     @Flag(name: [.short, .long], help: "No progress or log messages (errors still print).")

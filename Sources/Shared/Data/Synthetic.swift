@@ -1,6 +1,6 @@
-// The synthetic problems of the thesis, all seeded. Each returns a training
-// split of `rows` samples and, when `testRows > 0`, a test split drawn from the
-// same distribution with an independent stream.
+// The synthetic problems of the thesis, all seeded. Each returns one split,
+// named "train", of `rows` samples drawn from `rng`; dl-data draws a /test split
+// the same way from a stream of its own (RandomStream.syntheticTest).
 
 /// Two spirals (Th. 7.6; Lang & Witbrock 1988): two interleaved arms, classes 0
 /// and 1, equal counts. Arm c at parameter t ∈ [0, 1]: radius t, angle
@@ -62,7 +62,7 @@ public func sinusoid(rows: Int, periods: Double = 2, noise: Double = 0, rng: ino
 }
 
 // sin and cos from +, *, / only, so synthetic data is the same bits on every
-// machine whatever its libm: reduce to [-π, π], then a Taylor series to 1e-17.
+// machine whatever its libm: reduce to [-π, π], then a Taylor series to 1e-18.
 @inline(__always)
 public func sinDeterministic(_ x: Double) -> Double {
     let twoPi = 2 * Double.pi

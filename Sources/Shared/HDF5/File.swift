@@ -63,7 +63,7 @@ public final class H5File {
     }
 
     /// A new, empty file held in memory (core driver, no backing store);
-    /// `imageBytes()` gives its bytes for writing out.
+    /// `withImageChunks` hands its bytes out for writing.
     public static func createInMemory() throws -> H5File {
         H5Library.initialize()
         // HDF5 refuses a second open file of the same name, so each gets its own.
@@ -133,7 +133,7 @@ public final class H5File {
     private nonisolated(unsafe) static var memoryFiles = 0
 }
 
-/// A large byte buffer backed by huge pages (see dl_big_alloc in the C shim).
+/// A large byte buffer, mmap'd and advised for transparent huge pages (dl_big_alloc in the C shim).
 public final class BigBuffer {
     public private(set) var pointer: UnsafeMutableRawPointer
     public private(set) var capacity: Int

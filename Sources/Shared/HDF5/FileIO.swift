@@ -162,8 +162,9 @@ func folder(of path: String) -> String {
     return dir.isEmpty ? "." : dir
 }
 
-/// Writes everything, retrying short writes. A closed pipe (EPIPE, when SIGPIPE
-/// is ignored by the parent) ends the process quietly, as `cat` does.
+/// Writes everything, retrying short writes. A closed pipe ends the process
+/// quietly, as `cat` does: by SIGPIPE (ToolMain restores its default action), or
+/// here with EPIPE when the signal is blocked.
 func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
     if bytes.count > 1 << 20 { enlargePipe(fd) }
     if bytes.isEmpty { return }

@@ -75,8 +75,4 @@ public final class H5Group {
                          "cannot create group \(childPath(name)) in \(file.name)")
         return H5Group(file: file, id: g, path: childPath(name))
     }
-
-    public func openOrCreateGroup(_ name: String) throws -> H5Group {
-        exists(name) ? try openGroup(name) : try createGroup(name)
-    }
 }

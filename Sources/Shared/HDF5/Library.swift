@@ -3,7 +3,7 @@ import Foundation
 
 // Checked wrappers over the HDF5 C API, split along HDF5's own lines: this file
 // (the library, checked calls, element types), File (files and in-memory images),
-// Group (groups and links), Dataset, Attribute. Every call that can fail goes
+// Group (groups and links), Dataset, Attribute; FileIO gets bytes in and out. Every call that can fail goes
 // through `h5check`/`h5id`, so a failure becomes a one-line DLError instead of
 // HDF5's multi-line error stack (which `H5Library.initialize` silences).
 

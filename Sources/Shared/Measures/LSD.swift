@@ -11,7 +11,7 @@ import Foundation
 // is factored Z_c = Q_c R_c on its own thread, and Y_c is rotated by Q_cᵀ. The
 // rows of Q_cᵀY_c below R_c are orthogonal to everything Z_c can fit, so their
 // squares go straight into the residual; the stacked [R_c | Q_cᵀY_c] are reduced
-// again the same way until one n×n R is left, whose SVD gives the rank of Z and
+// again the same way until at most n rows of R are left, whose SVD gives the rank of Z and
 // the last part of the residual. The rank cut handles a rank-deficient Z (dead
 // ReLUs, constant pixels, layers that are affine in fewer inputs); it sits at
 // the float32 rounding level of Z. Memory: a chunk per thread, never a float64

@@ -23,11 +23,3 @@ public struct LearningTask {
         }
     }
 }
-
-func firstNonFinite(_ m: Matrix) -> Int? {
-    let c = m.cols
-    return m.storage.withUnsafeBufferPointer { p in
-        for i in 0..<p.count where !p[i].isFinite { return c > 0 ? i / c : 0 }
-        return nil
-    }
-}

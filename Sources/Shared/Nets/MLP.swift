@@ -132,7 +132,7 @@ public struct MLP: Equatable {
         for j in 0..<dout { parameters[ob + j] = 0 }
     }
 
-    /// Layers `range` (1-based) as a net of their own: X ↦ Z_{a−1} ↦ … ↦ Z_b. It
+    /// Layers `range` = a…b (1-based) as a net of their own, Z_{a−1} ↦ … ↦ Z_b. It
     /// keeps the head only when it ends at the last layer.
     public func slice(_ range: ClosedRange<Int>) throws -> MLP {
         guard range.lowerBound >= 1, range.upperBound <= layers else {

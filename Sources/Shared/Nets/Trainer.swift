@@ -6,8 +6,8 @@ import Foundation
 ///
 /// Phase 2 of a step (Backprop.swift has phase 1): each shard takes a block of
 /// rows of every trainable W_i and b_i and computes its gradient over the whole
-/// batch in one GEMM, written straight into the optimizer state (SGD: into the
-/// momentum, by GEMM's β = μ), then updates that block. Frozen layers get neither;
+/// batch in one GEMM — for SGD straight into the momentum (GEMM's β = μ), for
+/// AdamW into g and then the moments — and updates that block. Frozen layers get neither;
 /// the backward pass stops at the lowest trainable layer.
 ///
 /// Buffers: w, s1, s2, g [P] (P parameters).
@@ -47,7 +47,6 @@ public final class Trainer {
 
     deinit { for p in [w, s1, s2, g] { p.deallocate() } }
 
-    public var shards: Int { space.shards }
     public var maxRows: Int { space.maxRows }
 
     /// The current parameters as a model.
@@ -124,9 +123,6 @@ public final class Trainer {
     public func evaluate(_ task: LearningTask, targets: (Float, Float)) -> Evaluation {
         space.evaluate(w, task, targets: targets)
     }
-
-    /// The net's outputs Y for every row of X.
-    public func predict(_ X: Matrix) -> Matrix { space.predict(w, X) }
 
     /// Mean loss and its gradients on rows `idx`, without an update (gradient
     /// checks): dropout as a step at `position` with `seed` would draw it; frozen

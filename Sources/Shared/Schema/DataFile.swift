@@ -153,7 +153,7 @@ public func readHistory(_ file: H5File) throws -> [String] {
     try file.root.attribute("dl_history")?.stringArray ?? []
 }
 
-/// Reads a data file (or the data part of a file holding data and a model).
+/// Reads a data file (dl_kind "data", feature files included).
 public func readDataFile(_ file: H5File) throws -> DataFile {
     try expectKind(file, [.data])
     let root = file.root

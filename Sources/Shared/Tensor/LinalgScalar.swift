@@ -22,13 +22,11 @@ public protocol LinalgScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
                       _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int,
                       _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int) -> Int32
-    static var dtypeName: String { get }
 }
 
 @inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
 
 extension Float: LinalgScalar {
-    public static var dtypeName: String { "float32" }
     @inline(__always)
     public static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Float,
                             _ a: UnsafePointer<Float>, _ lda: Int, _ b: UnsafePointer<Float>, _ ldb: Int,
@@ -67,7 +65,6 @@ extension Float: LinalgScalar {
 }
 
 extension Double: LinalgScalar {
-    public static var dtypeName: String { "float64" }
     @inline(__always)
     public static func gemm(_ transA: Bool, _ transB: Bool, _ m: Int, _ n: Int, _ k: Int, _ alpha: Double,
                             _ a: UnsafePointer<Double>, _ lda: Int, _ b: UnsafePointer<Double>, _ ldb: Int,

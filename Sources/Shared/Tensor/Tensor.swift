@@ -43,10 +43,6 @@ public struct Tensor<Scalar: LinalgScalar>: Equatable {
         self.storage = Array(repeating: 0, count: self.shape.reduce(1, *))
     }
 
-    public init(repeating value: Scalar, shape: [Int]) {
-        self.shape = shape.map { max(0, $0) }
-        self.storage = Array(repeating: value, count: self.shape.reduce(1, *))
-    }
 
     /// A matrix from rows (all the same length).
     public init(rows: [[Scalar]]) throws {
@@ -125,4 +121,13 @@ extension Tensor where Scalar == Float {
 
 extension Tensor where Scalar == Double {
     public func toFloat() -> Tensor<Float> { Tensor<Float>(unchecked: shape, storage.map { Float($0) }) }
+}
+
+/// The first row of a matrix holding a NaN or Inf, or nil when every value is finite.
+public func firstNonFinite(_ m: Matrix) -> Int? {
+    let c = m.cols
+    return m.storage.withUnsafeBufferPointer { p in
+        for i in 0..<p.count where !p[i].isFinite { return c > 0 ? i / c : 0 }
+        return nil
+    }
 }
