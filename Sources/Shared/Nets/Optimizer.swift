@@ -10,10 +10,16 @@ import Foundation
 /// v += λw; w −= lr·v. One pass over n parameters; v is written back only when
 /// λ ≠ 0 (otherwise it is unchanged).
 func sgdUpdate(_ w: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int, lr: Float, weightDecay wd: Float) {
+    // One rule, compiled twice: with `decays` a constant, each copy loses the branch.
+    if wd == 0 { sgdRule(w, v, n, lr: lr, weightDecay: 0, decays: false) } else { sgdRule(w, v, n, lr: lr, weightDecay: wd, decays: true) }
+}
+
+@inline(__always)
+private func sgdRule(_ w: UnsafeMutablePointer<Float>, _ v: UnsafeMutablePointer<Float>, _ n: Int, lr: Float, weightDecay wd: Float,
+                     decays: Bool) {
     typealias V = SIMD8<Float>
     let wr = UnsafeMutableRawPointer(w), vr = UnsafeMutableRawPointer(v)
     let lrv = V(repeating: lr), wdv = V(repeating: wd)
-    let decays = wd != 0
     var i = 0
     while i + 8 <= n {
         let o = i * 4
