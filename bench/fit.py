@@ -73,6 +73,7 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--pairs", type=int, default=7)
     p.add_argument("--seeds", type=int, default=3)
+    p.add_argument("--save", default="fit.json", metavar="NAME", help="the results file under bench/results/")
     p.add_argument("--baseline", metavar="DIR",
                    help="also time the dl-fit in DIR (e.g. a build of the previous commit) in the same rounds")
     a = p.parse_args()
@@ -140,7 +141,7 @@ def main():
                                     "median_pytorch": statistics.median(acc["pytorch"])},
         "max_rss_mb_10_epochs": round(max(rss), 1),
     }
-    save("fit.json", result)
+    save(a.save, result)
     print(json.dumps(result, indent=2))
 
 

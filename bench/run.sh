@@ -1,5 +1,6 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, side by side with its peer (see BENCHMARKS.md).
+# DL_BENCH_BASELINE=DIR also times the dl-fit in DIR (an earlier build) in the same rounds.
 # Needs PyPI's h5py, numpy, threadpoolctl, torch and faiss-cpu for the peers
 # (installed here if missing). Results: bench/results/*.json and *.md.
 set -euo pipefail
