@@ -5,16 +5,19 @@ import Shared
 final class ThreadTeamTests: XCTestCase {
     /// Runs `body` on another thread and fails (instead of hanging) if it has not
     /// finished within `seconds`: a lost wake-up shows up as a failure.
-    func finishes(within seconds: Double, _ what: String, _ body: @escaping @Sendable () -> Void) {
+    func finishes(within seconds: Double, _ what: String, _ body: @escaping @Sendable () throws -> Void) {
         let done = expectation(description: what)
-        Thread.detachNewThread { body(); done.fulfill() }
+        Thread.detachNewThread {
+            do { try body() } catch { XCTFail("\(what): \(error)") }
+            done.fulfill()
+        }
         wait(for: [done], timeout: seconds)
     }
 
     func testEveryMemberRunsEveryJobOnce() {
         for size in [1, 2, 3, 5] {  // 5: more members than this machine's cores, so helpers sleep at once
             finishes(within: 60, "team of \(size)") {
-                let team = ThreadTeam(size: size)
+                let team = try ThreadTeam(size: size)
                 let counts = UnsafeMutablePointer<Int>.allocate(capacity: size)
                 counts.initialize(repeating: 0, count: size)
                 defer { counts.deallocate() }
@@ -34,7 +37,7 @@ final class ThreadTeamTests: XCTestCase {
     func testNoLostJobsAroundStartAndSleep() {
         finishes(within: 60, "fresh teams") {
             for _ in 0..<300 {
-                let team = ThreadTeam(size: 2)
+                let team = try ThreadTeam(size: 2)
                 let hits = UnsafeMutablePointer<Int>.allocate(capacity: 2)
                 hits.initialize(repeating: 0, count: 2)
                 team.run { hits[$0] += 1 }
@@ -43,7 +46,7 @@ final class ThreadTeamTests: XCTestCase {
             }
         }
         finishes(within: 60, "sleeping helpers") {
-            let team = ThreadTeam(size: 2, spinSeconds: 0.0001)
+            let team = try ThreadTeam(size: 2, spinSeconds: 0.0001)
             var total = 0
             let lock = NSLock()
             for _ in 0..<50 {

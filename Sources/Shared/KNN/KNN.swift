@@ -61,7 +61,7 @@ public func nearestNeighbours(_ X: Matrix, k: Int, settings: KNNSettings = KNNSe
     let tile = UnsafeMutablePointer<Float>.allocate(capacity: bs * bs)
     defer { tile.deallocate() }
     // The helpers sleep between tiles: OpenBLAS's own threads need the cores for the GEMMs.
-    let team = ThreadTeam(size: max(1, settings.threads), spinSeconds: 0)
+    let team = try ThreadTeam(size: max(1, settings.threads), spinSeconds: 0)
     // Runs body(lo, hi) over parts of 0..<count, split over the team in multiples of 8.
     func parallelParts(_ count: Int, _ body: @escaping (Int, Int) -> Void) {
         if team.size == 1 || count < 64 { body(0, count); return }

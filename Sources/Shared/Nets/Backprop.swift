@@ -50,7 +50,7 @@ final class Workspace {
 
     /// `maxRows`: the largest batch; `shards`: threads to run each phase on;
     /// `backprop`: also the buffers of the backward pass.
-    init(model: MLP, maxRows: Int, shards: Int, backprop: Bool) {
+    init(model: MLP, maxRows: Int, shards: Int, backprop: Bool) throws {
         self.model = model
         let rows = max(1, maxRows)
         self.maxRows = rows
@@ -70,7 +70,7 @@ final class Workspace {
         dropped = Array(repeating: nil, count: model.layers)
         inputRate = Array(repeating: 0, count: model.layers)
         gradientRate = Array(repeating: 0, count: model.layers)
-        team = ThreadTeam(size: self.shards)
+        team = try ThreadTeam(size: self.shards)
     }
 
     deinit {
@@ -294,7 +294,7 @@ public final class Evaluator {
             throw DLError.usage("a net without an output head has no loss or accuracy", hint: "stack a decision layer on it")
         }
         self.model = model
-        space = Workspace(model: model, maxRows: maxRows, shards: shards, backprop: false)
+        space = try Workspace(model: model, maxRows: maxRows, shards: shards, backprop: false)
     }
 
     public func evaluate(_ task: LearningTask, targets: (Float, Float)) -> Evaluation {

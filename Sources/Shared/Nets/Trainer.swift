@@ -38,7 +38,7 @@ public final class Trainer {
         self.model = model
         self.plans = plans.isEmpty ? Array(repeating: LayerPlan(), count: model.layers) : plans
         P = model.parameters.count
-        space = Workspace(model: model, maxRows: maxRows, shards: shards, backprop: true)
+        space = try Workspace(model: model, maxRows: maxRows, shards: shards, backprop: true)
         let weights = zeroedBuffer(P)
         model.parameters.withUnsafeBufferPointer { weights.update(from: $0.baseAddress!, count: $0.count) }
         w = weights

@@ -18,7 +18,8 @@ public final class ThreadTeam: @unchecked Sendable {
     private let state: TeamState
     private var threads: [pthread_t] = []
 
-    public init(size: Int, spinSeconds: Double = 0.002) {
+    /// Throws when the system refuses a thread (a resource limit).
+    public init(size: Int, spinSeconds: Double = 0.002) throws {
         let n = max(1, size)
         state = TeamState(size: n, spinSeconds: n <= ProcessInfo.processInfo.activeProcessorCount ? spinSeconds : 0)
         for member in 1..<n {
@@ -29,7 +30,11 @@ public final class ThreadTeam: @unchecked Sendable {
                 start.state.helperLoop(start.member)
                 return nil
             }, start.toOpaque())
-            precondition(rc == 0, "cannot start a thread: \(errnoText(rc))")
+            guard rc == 0 else {
+                start.release()
+                // deinit stops and joins the helpers already started.
+                throw DLError.io("cannot start a thread: \(errnoText(rc))", hint: "use fewer --threads")
+            }
             threads.append(thread)
         }
     }
