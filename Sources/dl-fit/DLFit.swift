@@ -139,9 +139,6 @@ struct Features: ParsableCommand {
         try common.outputTarget.check()
         let (net, _) = try readModelFile(try openInput(model), snapshot: epoch)
         let i = layer ?? max(0, net.layers - 1)
-        guard i <= net.layers else {
-            throw DLError.usage("there is no layer \(i): layers run from 0 (the input) to \(net.layers)")
-        }
         let d = try readDataFile(try openInput(data))
         let out = try featureData(d, model: net, layer: i, file: displayName(data), threads: common.threadCount)
         try writeDataFile(out, to: common.outputTarget, command: historyEntry())

@@ -32,9 +32,9 @@ public enum Activation: String, CaseIterable, Sendable {
     public var defaultInit: Initialization { self == .relu || self == .celu ? .he : .glorot }
 }
 
-// ReLU in explicit 8-wide vectors: the scalar loops compiled to a compare and a
-// branch per element (d and z may alias, so LLVM left them scalar).
-typealias Float8 = SIMD8<Float>
+// ReLU in explicit 8-wide vectors (Float8, Tensor.swift): the scalar loops
+// compiled to a compare and a branch per element (d and z may alias, so LLVM
+// left them scalar).
 
 /// z = max(z, 0); NaN stays NaN.
 func reluForward(_ z: UnsafeMutablePointer<Float>, _ n: Int) {

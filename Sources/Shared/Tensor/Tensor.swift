@@ -115,6 +115,9 @@ public struct Tensor<Scalar: LinalgScalar>: Equatable {
 public typealias Matrix = Tensor<Float>
 public typealias Matrix64 = Tensor<Double>
 
+/// Eight floats, for the explicit vector loops of the hot paths (ReLU, kNN selection).
+typealias Float8 = SIMD8<Float>
+
 extension Tensor where Scalar == Float {
     public func toDouble() -> Tensor<Double> { Tensor<Double>(unchecked: shape, storage.map { Double($0) }) }
 }

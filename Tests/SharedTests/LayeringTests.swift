@@ -1,0 +1,80 @@
+import XCTest
+import Foundation
+
+/// docs/DESIGN.md's rules, checked on the source: the layers of Sources/Shared
+/// use only the layers before them, and the C libraries are called only where
+/// the design says.
+final class LayeringTests: XCTestCase {
+    static let layer = ["Base": 1, "Tensor": 2, "Random": 2, "HDF5": 3, "Schema": 4,
+                        "Data": 5, "Nets": 5, "KNN": 5, "Measures": 6, "CLI": 7]
+    static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
+        .deletingLastPathComponent().appendingPathComponent("Sources/Shared").path
+
+    /// Folder → (file name → source without comments and string literals).
+    func sources() throws -> [String: [String: String]] {
+        var out: [String: [String: String]] = [:]
+        for folder in try FileManager.default.contentsOfDirectory(atPath: Self.shared) {
+            let dir = Self.shared + "/" + folder
+            guard let files = try? FileManager.default.contentsOfDirectory(atPath: dir) else { continue }
+            for f in files where f.hasSuffix(".swift") {
+                var s = try String(contentsOfFile: dir + "/" + f, encoding: .utf8)
+                for pattern in [#"\"\"\"[\s\S]*?\"\"\""#, #""(\\.|[^"\\\n])*""#, #"//[^\n]*"#] {
+                    s = s.replacingOccurrences(of: pattern, with: "\"\"", options: .regularExpression)
+                }
+                out[folder, default: [:]][f] = s
+            }
+        }
+        return out
+    }
+
+    func matches(_ pattern: String, in s: String) -> [String] {
+        let re = try! NSRegularExpression(pattern: pattern)
+        return re.matches(in: s, range: NSRange(s.startIndex..., in: s)).map { String(s[Range($0.range(at: 1), in: s)!]) }
+    }
+
+    func testEveryFolderIsALayer() throws {
+        XCTAssertEqual(Set(try sources().keys), Set(Self.layer.keys), "a new folder needs its row in docs/DESIGN.md and here")
+    }
+
+    func testNoLayerNamesALaterOne() throws {
+        let src = try sources()
+        var declaredIn: [String: String] = [:]
+        for (folder, files) in src {
+            for s in files.values {
+                // Top-level types only (nested ones, like DLError.Kind, are named through their parent).
+                for name in matches(#"(?m)^(?:(?:public|final|private|fileprivate|internal)\s+)*(?:struct|class|enum|protocol|typealias)\s+([A-Z]\w*)"#, in: s) {
+                    declaredIn[name] = folder
+                }
+            }
+        }
+        XCTAssertGreaterThan(declaredIn.count, 50)
+        for (folder, files) in src {
+            for (file, s) in files {
+                let used = Set(matches(#"\b([A-Z]\w*)\b"#, in: s))
+                for name in used {
+                    guard let home = declaredIn[name], home != folder else { continue }
+                    XCTAssertLessThan(Self.layer[home]!, Self.layer[folder]!,
+                                      "\(folder)/\(file) uses \(name) from \(home)/, a layer it may not use")
+                }
+            }
+        }
+    }
+
+    func testCLibrariesOnlyWhereTheDesignSays() throws {
+        let allowed: [String: (String, String) -> Bool] = [
+            "ArgumentParser": { folder, _ in folder == "CLI" },
+            "CHDF5": { folder, _ in folder == "HDF5" },
+            "CBLAS": { folder, file in folder == "Tensor" || file == "Dense.swift" },
+            "CLAPACKE": { folder, file in folder == "Tensor" || file == "LSD.swift" },
+            "CZlib": { folder, _ in folder == "Data" },
+        ]
+        for (folder, files) in try sources() {
+            for (file, s) in files {
+                for module in matches(#"(?m)^import\s+(\w+)"#, in: s) where module != "Foundation" && module != "Synchronization" {
+                    let ok = allowed[module]?(folder, file) ?? false
+                    XCTAssertTrue(ok, "\(folder)/\(file) imports \(module)")
+                }
+            }
+        }
+    }
+}
