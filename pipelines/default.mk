@@ -1,8 +1,10 @@
 # The default pipeline on the embedded data (Fashion-MNIST from Debian's
-# dataset-fashion-mnist): load → k-filter the training set → fit → evaluate →
-# measure every layer (LSD, k-redundancy, H(Y|Z), weight entropy, stable rank) →
-# plot them (out/layers.png).
-# Later stages (layer-wise training, compression) extend this chain.
+# dataset-fashion-mnist): load → k-filter the training set → layer-wise training
+# (Th. 6), a make target per layer, each on the features of the layer below →
+# stack the layers into out/model.h5 → evaluate → measure every layer (LSD,
+# k-redundancy, H(Y|Z), weight entropy, stable rank) → plot them (out/layers.png,
+# out/layerwise.png). The same net trained by full backprop (dl-fit) is
+# out/backprop.h5, evaluated beside it.
 #   make -f pipelines/default.mk BIN=.build/release OUT=out
 # A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 3000" etc.
 
@@ -15,7 +17,11 @@ OUT ?= out
 # The thesis' MNIST baseline (Th. 7.9.1): 784-392-50-10 ReLU MLP, softmax +
 # cross-entropy, SGD with momentum 0.9, batch 128, lr 0.02 divided by 10 after
 # epoch 8, weight decay 0.003, 10 epochs.
-FIT_FLAGS ?= --arch 784-392-50-10 --epochs 10 --batch-size 128 --lr 0.02 --momentum 0.9 --wd 0.003 --lr-step 8:0.1
+ARCH ?= 784-392-50-10
+FIT_FLAGS ?= --epochs 10 --batch-size 128 --lr 0.02 --momentum 0.9 --wd 0.003 --lr-step 8:0.1
+
+# Layer-wise: the same settings for each layer, lr × 0.8^j and wd × 1.15^j at layer j + 1 (Th. Table 6.3).
+LAYERWISE_FLAGS ?= $(FIT_FLAGS)
 
 # k-filtering as the thesis ran it for Table 5.1: k = 10 within batches of 6148.
 KFILTER_FLAGS ?= -k 10 --batch 6148
@@ -32,10 +38,17 @@ MEASURES := lsd redundancy entropy rank accuracy
 
 # Plots need gnuplot (Debian's gnuplot-nox; `make deps` installs it).
 HERE := $(dir $(lastword $(MAKEFILE_LIST)))
-PLOTS ?= $(if $(shell command -v gnuplot),$(OUT)/layers.png,$(warning gnuplot not found: no plots))
+PLOTS ?= $(if $(shell command -v gnuplot),$(OUT)/layers.png $(OUT)/layerwise.png,$(warning gnuplot not found: no plots))
+
+# Hidden layers 1 … k−1 of ARCH; what layer i trains on: the filtered data, or
+# the features of layer i − 1.
+LAYERS := $(shell seq 1 $$(( $(words $(subst -, ,$(ARCH))) - 2 )))
+input = $(if $(filter 1,$1),$(OUT)/filtered.h5,$(OUT)/features/layer-$(word $1,0 $(LAYERS)).h5)
+LAYER_FILES := $(LAYERS:%=$(OUT)/layers/layer-%.h5)
+FEATURE_FILES := $(LAYERS:%=$(OUT)/features/layer-%.h5)
 
 .PHONY: all
-all: $(OUT)/data.info $(OUT)/model.eval.tsv $(OUT)/measures.tsv $(PLOTS)
+all: $(OUT)/data.info $(FEATURE_FILES) $(OUT)/model.eval.tsv $(OUT)/backprop.eval.tsv $(OUT)/measures.tsv $(PLOTS)
 
 $(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
 	$(BIN)/dl-data fashion-mnist $(DATA_FLAGS) -o $@
@@ -48,11 +61,23 @@ $(OUT)/data.info: $(OUT)/data.h5
 $(OUT)/filtered.h5: $(OUT)/data.h5 $(BIN)/dl-kfilter
 	$(BIN)/dl-kfilter $(KFILTER_FLAGS) $< -o $@
 
-$(OUT)/model.h5: $(OUT)/filtered.h5 $(BIN)/dl-fit
-	$(BIN)/dl-fit $< $(FIT_FLAGS) -o $@
+# Layer i trains on the features of layer i − 1 (layer 1 on the filtered data)
+# and writes its model file and its own features Z_i: one recipe, two targets.
+.SECONDEXPANSION:
+$(OUT)/layers/layer-%.h5 $(OUT)/features/layer-%.h5: $$(call input,$$*) $(BIN)/dl-layerwise | $(OUT)/layers $(OUT)/features
+	$(BIN)/dl-layerwise step --arch $(ARCH) --layer $* $(LAYERWISE_FLAGS) $< \
+	  --features $(OUT)/features/layer-$*.h5 --report $(OUT)/layers/layer-$*.tsv -o $(OUT)/layers/layer-$*.h5
 
-# Loss and accuracy of the model on every split of the full data.
-$(OUT)/model.eval.tsv: $(OUT)/model.h5 $(OUT)/data.h5
+# The layers joined into one model file in dl-fit's format, with the per-layer log.
+$(OUT)/model.h5 $(OUT)/layerwise.tsv: $(LAYER_FILES) $(BIN)/dl-layerwise
+	$(BIN)/dl-layerwise stack $(LAYER_FILES) --report $(OUT)/layerwise.tsv -o $(OUT)/model.h5
+
+# The same net by full backprop, for comparison.
+$(OUT)/backprop.h5: $(OUT)/filtered.h5 $(BIN)/dl-fit
+	$(BIN)/dl-fit $< --arch $(ARCH) $(FIT_FLAGS) -o $@
+
+# Loss and accuracy of the models on every split of the full data.
+$(OUT)/%.eval.tsv: $(OUT)/%.h5 $(OUT)/data.h5
 	$(BIN)/dl-fit eval $^ -o $@
 	cat $@
 
@@ -80,5 +105,9 @@ $(OUT)/measures.tsv: $(MEASURES:%=$(OUT)/%.tsv)
 $(OUT)/layers.png: $(OUT)/measures.tsv $(HERE)layers.gp
 	gnuplot -e "in='$<'; out='$@'" $(HERE)layers.gp
 
-$(OUT):
+# Each subnet's test accuracy and the LSD of its layer's features (Th. 6, Fig. 5.6).
+$(OUT)/layerwise.png: $(OUT)/layerwise.tsv $(OUT)/lsd.tsv $(HERE)layerwise.gp
+	gnuplot -e "acc='$<'; lsd='$(OUT)/lsd.tsv'; out='$@'" $(HERE)layerwise.gp
+
+$(OUT) $(OUT)/layers $(OUT)/features:
 	mkdir -p $@

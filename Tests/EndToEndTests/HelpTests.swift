@@ -12,6 +12,7 @@ final class HelpSnapshotTests: EndToEndCase {
         "dl-data sine", "dl-data info", "dl-data cat",
         "dl-fit", "dl-fit train", "dl-fit eval", "dl-fit features",
         "dl-kfilter",
+        "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",
     ]
 
@@ -35,7 +36,7 @@ final class HelpSnapshotTests: EndToEndCase {
             XCTAssertEqual(r.out, want, "'\(command) --help' changed: review it, then update the snapshot")
         }
         // Every subcommand a tool lists has a snapshot.
-        for tool in ["dl-data", "dl-fit", "dl-measure"] {
+        for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure"] {
             let listed = try sh("\(tool) --help").out.components(separatedBy: "SUBCOMMANDS:").last ?? ""
             XCTAssertGreaterThan(listed.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.count, 2, tool)
             for line in listed.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {

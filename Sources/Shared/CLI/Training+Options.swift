@@ -17,7 +17,8 @@ public struct TrainingOptions: ParsableArguments {
     @Option(help: ArgumentHelp("One-hot target values NEG,POS for classification (Th. 4.5 uses 0,16 with exp-GA; default 0,1, or the --init-from model's).",
                                valueName: "neg,pos"))
     public var targets: String?
-    @Option(help: "Epochs.") public var epochs = 10
+    @Option(help: ArgumentHelp("Epochs (default: 10); dl-layerwise takes one per segment too, e.g. 30,40,50,60.", valueName: "n"))
+    public var epochs: String?
     @Option(help: "Rows per mini-batch.") public var batchSize = 128
     @Option(help: "Learning rate.") public var lr: Float = 0.02
     @Option(help: "Momentum (SGD).") public var momentum: Float = 0.9
@@ -46,6 +47,7 @@ public struct TrainingOptions: ParsableArguments {
         }
         do {
             if let arch { _ = try parseArchitecture(arch) }
+            _ = try epochList()
             try settings(seed: 0, threads: 1, targets: nil).validate()
         } catch let e as DLError {
             throw ValidationError(e.description)
@@ -53,9 +55,23 @@ public struct TrainingOptions: ParsableArguments {
     }
 
     /// The training settings these flags give (`targets` when --targets is not given).
+    /// --epochs as a list (one number, or one per segment).
+    public func epochList() throws -> [Int] {
+        guard let epochs else { return [10] }
+        let parts = epochs.split(separator: ",", omittingEmptySubsequences: false)
+        let v = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard v.count == parts.count, !v.isEmpty else {
+            throw DLError.usage("bad --epochs '\(epochs)'", hint: "a number, or numbers joined by commas (one per segment), e.g. 30,40,50")
+        }
+        for e in v where !(1...TrainingSettings.maxEpochs).contains(e) {
+            throw DLError.usage(e < 1 ? "--epochs must be at least 1" : "--epochs must be at most \(TrainingSettings.maxEpochs)")
+        }
+        return v
+    }
+
     func settings(seed: UInt64, threads: Int, targets fallback: (Float, Float)?) throws -> TrainingSettings {
         var s = TrainingSettings()
-        s.epochs = epochs
+        s.epochs = try epochList()[0]
         s.batchSize = batchSize
         s.learningRate = lr
         s.momentum = momentum
@@ -70,8 +86,12 @@ public struct TrainingOptions: ParsableArguments {
     }
 
     /// The library's options: the net (read from --init-from, if given), the
-    /// settings, the seed and the threads.
-    public func fitOptions(_ common: CommonOptions) throws -> FitOptions {
+    /// settings, the seed and the threads. `epochLists`: whether --epochs may
+    /// list several numbers (a trainer of several nets).
+    public func fitOptions(_ common: CommonOptions, epochLists: Bool = false) throws -> FitOptions {
+        if !epochLists, try epochList().count > 1 {
+            throw DLError.usage("--epochs takes one number here", hint: "lists are for dl-layerwise, one per segment")
+        }
         var o: FitOptions
         var modelTargets: (Float, Float)?
         if let initFrom {

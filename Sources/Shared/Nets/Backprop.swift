@@ -45,6 +45,8 @@ final class Workspace {
     /// This step's rates (0: off), per layer 1…k at index i − 1.
     var inputRate: [Float]
     var gradientRate: [Float]
+    /// The layer number each layer's masks are drawn for (LayerPlan.maskLayer).
+    var maskLayer: [Int]
     var draw = DropoutDraw(seed: 0, position: 0)
     let team: ThreadTeam
 
@@ -70,12 +72,13 @@ final class Workspace {
         dropped = Array(repeating: nil, count: model.layers)
         inputRate = Array(repeating: 0, count: model.layers)
         gradientRate = Array(repeating: 0, count: model.layers)
+        maskLayer = Array(1...model.layers)
         team = try ThreadTeam(size: self.shards)
     }
 
     deinit {
-        for p in [y, t] + acts + deltas + dropScale.compactMap({ $0 }) + dropped.compactMap({ $0 }) { p.deallocate() }
-        ones?.deallocate()
+        for p in [y, t] + acts + deltas + dropScale.compactMap({ $0 }) + dropped.compactMap({ $0 }) { releaseBuffer(p) }
+        ones.map(releaseBuffer)
         rowLoss.deallocate()
         shardCorrect.deallocate()
     }
@@ -88,6 +91,7 @@ final class Workspace {
             let p = plans.map { $0.isEmpty ? LayerPlan() : $0[i - 1] }
             inputRate[i - 1] = p?.inputDropout ?? 0
             gradientRate[i - 1] = p?.gradientDropout ?? 0
+            maskLayer[i - 1] = p?.maskLayer ?? i
             if inputRate[i - 1] > 0 && dropScale[i - 1] == nil {
                 dropScale[i - 1] = zeroedBuffer(maxRows * model.widths[i - 1])
                 dropped[i - 1] = zeroedBuffer(maxRows * model.widths[i - 1])
@@ -141,7 +145,7 @@ final class Workspace {
             let din = widths[i - 1]
             if inputRate[i - 1] > 0 {
                 drawScales(dropScale[i - 1]! + r0 * din, rows: r0..<(r0 + n), cols: din, rate: inputRate[i - 1],
-                           stream: .inputDropout(layer: i))
+                           stream: .inputDropout(layer: maskLayer[i - 1]))
                 let z = acts[i - 1] + r0 * din, m = dropScale[i - 1]! + r0 * din, o = dropped[i - 1]! + r0 * din
                 for j in 0..<(n * din) { o[j] = z[j] * m[j] }
             }
@@ -197,7 +201,7 @@ final class Workspace {
         let d = model.widths[i], delta = deltas[i] + r0 * d
         for (r, row) in (r0..<(r0 + n)).enumerated() {
             let o = delta + r * d
-            dropoutScales(seed: draw.seed, stream: .gradientDropout(layer: i), position: draw.position + row, count: d, rate: rate) {
+            dropoutScales(seed: draw.seed, stream: .gradientDropout(layer: maskLayer[i - 1]), position: draw.position + row, count: d, rate: rate) {
                 o[$0] *= $1
             }
         }
@@ -319,8 +323,12 @@ public func dropoutScales(seed: UInt64, stream: RandomStream, position: Int, cou
     for j in 0..<count { body(j, rng.uniformFloat() < rate ? 0 : keep) }
 }
 
+/// n zero floats from calloc: pages no step touches (the optimizer state and
+/// deltas of frozen layers, AdamW's buffers under SGD) are never made resident,
+/// so the memory a run holds is what TrainingMemory counts. Free with `releaseBuffer`.
 func zeroedBuffer(_ n: Int) -> UnsafeMutablePointer<Float> {
-    let p = UnsafeMutablePointer<Float>.allocate(capacity: max(n, 1))
-    p.initialize(repeating: 0, count: max(n, 1))
-    return p
+    // calloc fails only where `allocate` would (Linux overcommits: sizes are capped by MLP.maxParameters).
+    calloc(max(n, 1), MemoryLayout<Float>.stride)!.bindMemory(to: Float.self, capacity: max(n, 1))
 }
+
+func releaseBuffer(_ p: UnsafeMutablePointer<Float>) { free(p) }

@@ -29,42 +29,57 @@ public func fit(_ data: DataFile, file: String, _ o: FitOptions, hooks: Training
     guard let trainSplit = data.train else {
         throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data")
     }
-    let regression = trainSplit.y == nil
-    var model: MLP
-    let initialization: String
+    let (model, initialization) = try initialNet(o, regression: trainSplit.y == nil)
+    let (trainTask, evalTask) = try fitTasks(data, model: model, file: file, o)
+    let result = try train(model, on: trainTask, test: evalTask, settings: o.settings, hooks: hooks)
+    var meta = fitMetadata(trainSplit, o, initialization: initialization, evaluatedOn: evalTask?.name)
+    meta.convergenceEpoch = result.convergenceEpoch
+    return (result, meta)
+}
+
+/// The net training starts from: the initial model, or the architecture drawn
+/// by its initialization from the seed; and the name of that initialization.
+public func initialNet(_ o: FitOptions, regression: Bool) throws -> (MLP, String) {
     if let start = o.initialModel {
         guard start.head != nil else {
             throw DLError.usage("the starting model has no output head", hint: "stack a decision layer on it first")
         }
-        model = start
-        initialization = "model"
-    } else {
-        let kind = o.head ?? (regression ? .linear : .softmax)
-        model = try MLP(widths: o.architecture, hidden: o.hidden, head: OutputHead(kind, alpha: o.alpha, beta: o.beta))
-        let scheme = o.initialization ?? o.hidden.defaultInit
-        model.initialize(scheme, seed: o.settings.seed)
-        initialization = scheme.rawValue
+        return (start, "model")
+    }
+    let kind = o.head ?? (regression ? .linear : .softmax)
+    var model = try MLP(widths: o.architecture, hidden: o.hidden, head: OutputHead(kind, alpha: o.alpha, beta: o.beta))
+    let scheme = o.initialization ?? o.hidden.defaultInit
+    model.initialize(scheme, seed: o.settings.seed)
+    return (model, scheme.rawValue)
+}
+
+/// /train and the split evaluated after each epoch (/test, else /val) as
+/// tasks, checked against the net (`model`'s widths) and the options.
+public func fitTasks(_ data: DataFile, model: MLP, file: String, _ o: FitOptions) throws -> (LearningTask, LearningTask?) {
+    guard let trainSplit = data.train else {
+        throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data")
     }
     try checkModelFits(model, trainSplit, file: file)
     let evalSplit = data["test"] ?? data["val"]
     if let evalSplit { try checkModelFits(model, evalSplit, file: file) }
-    if !regression, let classes = trainSplit.classes, classes < 2 {
+    if trainSplit.y != nil, let classes = trainSplit.classes, classes < 2 {
         throw DLError.input("\(file): /train has \(classes) class; classification needs at least 2")
     }
     if let alpha = o.alpha, !(alpha > 0) {
         throw DLError.usage("--alpha must be positive (the GA heads need α > 0)")
     }
-    let trainTask = try LearningTask(split: trainSplit, file: file)
-    let evalTask = try evalSplit.map { try LearningTask(split: $0, file: file) }
-    let result = try train(model, on: trainTask, test: evalTask, settings: o.settings, hooks: hooks)
+    return (try LearningTask(split: trainSplit, file: file), try evalSplit.map { try LearningTask(split: $0, file: file) })
+}
 
+/// What a model file records of a run with these options on `trainSplit`.
+public func fitMetadata(_ trainSplit: Split, _ o: FitOptions, initialization: String, evaluatedOn: String?) -> ModelMetadata {
+    let regression = trainSplit.y == nil
     var meta = ModelMetadata()
     meta.task = regression ? .regression : .classification
     meta.classes = regression ? nil : trainSplit.classes
     meta.targets = o.settings.targets
-    meta.convergenceEpoch = result.convergenceEpoch
-    meta.training = TrainingRecord(o.settings, initialization: initialization, evaluatedOn: evalSplit?.name ?? "none")
-    return (result, meta)
+    meta.training = TrainingRecord(o.settings, initialization: initialization, evaluatedOn: evaluatedOn ?? "none")
+    return meta
 }
 
 /// Loss and accuracy of a model on every split of a data file, chunks shared

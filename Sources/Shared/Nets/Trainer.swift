@@ -45,7 +45,14 @@ public final class Trainer {
         s1 = zeroedBuffer(P); s2 = zeroedBuffer(P); g = zeroedBuffer(P)
     }
 
-    deinit { for p in [w, s1, s2, g] { p.deallocate() } }
+    /// A trainer for `settings`: batches of up to its batch size, split over its
+    /// threads when a batch has at least 32 rows (on fewer, one thread is faster).
+    public convenience init(model: MLP, settings s: TrainingSettings, plans: [LayerPlan]? = nil) throws {
+        try self.init(model: model, maxRows: s.batchSize, shards: s.batchSize >= 32 ? max(1, s.threads) : 1,
+                      plans: plans ?? s.layers)
+    }
+
+    deinit { for p in [w, s1, s2, g] { releaseBuffer(p) } }
 
     public var maxRows: Int { space.maxRows }
 

@@ -74,8 +74,7 @@ public func train(_ model: MLP, on train: LearningTask, test: LearningTask?, set
     try s.validate()
     try checkBatch(s, train)
     // Our own threads split each phase; BLAS runs single-threaded inside each.
-    let shards = s.batchSize >= 32 ? max(1, s.threads) : 1
-    let trainer = try Trainer(model: model, maxRows: s.batchSize, shards: shards, plans: s.layers)
+    let trainer = try Trainer(model: model, settings: s)
     return try trainEpochs(trainer, on: train, test: test, settings: s, hooks: hooks)
 }
 

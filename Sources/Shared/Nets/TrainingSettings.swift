@@ -34,13 +34,19 @@ public struct LayerPlan: Equatable, Sendable {
     /// Dropout on the gradient entering the layer from above, ∂L/∂Z_i, scaled the
     /// same way (Th. 6.6.3's backward dropout, the "grad noise" of Table 6.3).
     public var gradientDropout: Float = 0
+    /// The layer number whose dropout streams the masks come from (nil: the
+    /// layer's own index), so that a layer trained on checkpointed features draws
+    /// the masks it would draw under a feednet, where it sits at its real depth.
+    public var maskLayer: Int?
 
-    public init(trainable: Bool = true, lrFactor: Float = 1, wdFactor: Float = 1, inputDropout: Float = 0, gradientDropout: Float = 0) {
+    public init(trainable: Bool = true, lrFactor: Float = 1, wdFactor: Float = 1, inputDropout: Float = 0, gradientDropout: Float = 0,
+                maskLayer: Int? = nil) {
         self.trainable = trainable
         self.lrFactor = lrFactor
         self.wdFactor = wdFactor
         self.inputDropout = inputDropout
         self.gradientDropout = gradientDropout
+        self.maskLayer = maskLayer
     }
 
     public static let frozen = LayerPlan(trainable: false)
@@ -52,6 +58,7 @@ public struct LayerPlan: Equatable, Sendable {
         guard (0..<1).contains(inputDropout), (0..<1).contains(gradientDropout) else {
             throw DLError.usage("layer \(i): dropout rates must lie in [0, 1)")
         }
+        if let m = maskLayer, m < 1 { throw DLError.usage("layer \(i): the mask layer must be at least 1") }
     }
 }
 

@@ -22,6 +22,12 @@ public enum RandomStream: Hashable, Sendable {
     /// Dropout masks on layer i's input, and on the gradient entering layer i
     /// (substream: the training row's place in the run).
     case inputDropout(layer: Int), gradientDropout(layer: Int)
+    /// Layer-wise training (Th. 6): the initial weights of segment j's decision
+    /// block (substream: its layer), and the seed of segment j's run (its row
+    /// orders and dropout masks).
+    case decisionWeights(segment: Int), segmentRun(segment: Int)
+    /// The order of the segments in each round of random robin (Th. Algorithm 4; substream: the round).
+    case robinOrder
 
     /// The stream number.
     public var number: UInt64 {
@@ -37,6 +43,9 @@ public enum RandomStream: Hashable, Sendable {
         case .epochOrder(let e): return 10_000 + UInt64(clamping: min(e, Self.maxEpoch))
         case .inputDropout(let i): return 2 * Self.high + UInt64(clamping: min(i, Self.maxLayer))
         case .gradientDropout(let i): return 3 * Self.high + UInt64(clamping: min(i, Self.maxLayer))
+        case .decisionWeights(let j): return 4 * Self.high + UInt64(clamping: min(max(j, 0), Self.maxLayer))
+        case .segmentRun(let j): return 5 * Self.high + UInt64(clamping: min(max(j, 0), Self.maxLayer))
+        case .robinOrder: return 12
         }
     }
 
@@ -51,5 +60,6 @@ public enum RandomStream: Hashable, Sendable {
         ("synthetic", 101...102), ("initialWeights", 1000...9999), ("epochOrder", 10_000...(high - 1)),
         ("initialWeights (deep)", (high + 9000)...(2 * high - 1)),
         ("inputDropout", (2 * high)...(3 * high - 1)), ("gradientDropout", (3 * high)...(4 * high - 1)),
+        ("decisionWeights", (4 * high)...(5 * high - 1)), ("segmentRun", (5 * high)...(6 * high - 1)), ("robinOrder", 12...12),
     ]
 }

@@ -1,0 +1,309 @@
+import Foundation
+
+// Layer-wise model files (docs/FORMAT.md): a model file in dl-fit's format, so
+// every tool reads the net, plus what the layer-wise run recorded:
+//   /model/layerwise       attrs: arch (the whole net), source (the data's
+//                          fingerprint), layer (a step file: the layer it
+//                          trained), and the run's settings
+//   /model/layerwise/<col> one row per visit of a segment (SegmentRecord): round,
+//                          segment, first_layer, last_layer, epochs, train_rows,
+//                          lr, weight_decay, kept_fraction, train/test loss and
+//                          accuracy, the memory columns; seconds and peak_rss
+//                          only with --record-time (they change run to run)
+//   /model/log/visit       int32 per epoch row: the visit (row above) it belongs to
+// A step file holds layer i alone (no head), or layers i…k with the head when i
+// is the last hidden layer; `stack` joins them.
+
+/// What identifies the data a layer-wise chain trains on: carried by every
+/// feature file a step writes (root attribute layerwise_source), or a hash of
+/// the splits (their names, X, labels and targets) of a file without one.
+public func layerwiseSource(_ data: DataFile) -> String {
+    if let s = data.attributes["layerwise_source"]?.string { return s }
+    var h: UInt64 = 0xcbf2_9ce4_8422_2325
+    func mix(_ v: UInt64) { h = (h ^ v) &* 0x0000_0100_0000_01b3 }
+    func mix<T>(_ a: [T]) {
+        a.withUnsafeBytes { raw in
+            var i = 0
+            while i + 8 <= raw.count { mix(raw.loadUnaligned(fromByteOffset: i, as: UInt64.self)); i += 8 }
+            while i < raw.count { mix(UInt64(raw[i])); i += 1 }
+        }
+    }
+    for s in data.splits {
+        mix(Array(s.name.utf8)); mix(UInt64(s.rows)); mix(UInt64(s.features))
+        mix(s.X.storage)
+        if let y = s.y { mix(y) }
+        if let Y = s.Y { mix(Y.storage) }
+    }
+    return String(format: "fnv1a64:%016llx", h)
+}
+
+/// How the run was set, as attributes of /model/layerwise.
+func layerwiseAttributes(_ s: LayerwiseSettings) -> [(String, H5AttributeValue)] {
+    var a: [(String, H5AttributeValue)] = [
+        ("mode", .string(s.mode.rawValue)), ("subnet_size", .integer(Int64(s.subnetSize))), ("step", .integer(Int64(s.step))),
+        ("epochs", .integers(s.epochs.map { Int64($0) })), ("lr_decay", .float(decimalDouble(s.lrDecay))),
+        ("wd_growth", .float(decimalDouble(s.wdGrowth))), ("input_dropout", .float(decimalDouble(s.inputDropout))),
+        ("input_dropout_decay", .float(decimalDouble(s.inputDropoutDecay))),
+        ("grad_dropout", .float(decimalDouble(s.gradientDropout))),
+        ("decision", .string(s.decision.isEmpty ? "none" : s.decision.map(String.init).joined(separator: "-"))),
+        ("rounds", .integer(Int64(s.rounds))), ("epochs_per_round", .integer(Int64(s.epochsPerRound))),
+        ("order", .string(s.order.rawValue)),
+    ]
+    if let f = s.kfilter { a.append(("kfilter", .string(kFilterSpec(f)))) } else { a.append(("kfilter", .string("none"))) }
+    return a
+}
+
+/// "k=10,batch=6148,max=0.6": the --kfilter spec of these settings.
+public func kFilterSpec(_ f: KFilterSettings) -> String {
+    var parts = ["k=\(f.k)"]
+    if let b = f.batch { parts.append("batch=\(b)") }
+    if let m = f.maxFraction { parts.append("max=\(m)") }
+    return parts.joined(separator: ",")
+}
+
+/// Parses a --kfilter spec: k=K[,batch=N][,max=F].
+public func parseKFilterSpec(_ spec: String) throws -> KFilterSettings {
+    var f = KFilterSettings()
+    var sawK = false
+    for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
+        let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
+        let bad = DLError.usage("bad --kfilter '\(spec)'", hint: "k=K[,batch=N][,max=F], e.g. k=10,batch=6148,max=0.6")
+        guard kv.count == 2 else { throw bad }
+        switch kv[0] {
+        case "k": guard let k = Int(kv[1]), (1...100_000).contains(k) else { throw bad }; f.k = k; sawK = true
+        case "batch": guard let b = Int(kv[1]), b >= 2 else { throw bad }; f.batch = b
+        case "max": guard let m = Double(kv[1]), (0...1).contains(m) else { throw bad }; f.maxFraction = m
+        default: throw bad
+        }
+    }
+    guard sawK else { throw DLError.usage("bad --kfilter '\(spec)': no k=", hint: "k=K[,batch=N][,max=F], e.g. k=10,batch=6148,max=0.6") }
+    return f
+}
+
+/// The columns of the per-visit log, in the order they are written.
+func segmentColumns(recordTime: Bool) -> [(String, (SegmentRecord) -> Double)] {
+    var c: [(String, (SegmentRecord) -> Double)] = [
+        ("lr", { $0.learningRate }), ("weight_decay", { $0.weightDecay }), ("kept_fraction", { $0.keptFraction }),
+        ("train_loss", { $0.trainLoss }), ("train_accuracy", { $0.trainAccuracy ?? .nan }),
+        ("test_loss", { $0.testLoss ?? .nan }), ("test_accuracy", { $0.testAccuracy ?? .nan }),
+        ("relative_memory", { $0.relativeMemory }),
+    ]
+    if recordTime { c.append(("seconds", { $0.seconds })) }
+    return c
+}
+
+func segmentIntColumns(recordTime: Bool) -> [(String, (SegmentRecord) -> Int)] {
+    var c: [(String, (SegmentRecord) -> Int)] = [
+        ("round", { $0.round }), ("segment", { $0.segment }), ("first_layer", { $0.firstLayer }), ("last_layer", { $0.lastLayer }),
+        ("epochs", { $0.epochs }), ("train_rows", { $0.trainRows }),
+        ("memory_parameters", { $0.memory.parameters }), ("memory_optimizer", { $0.memory.optimizerState }),
+        ("memory_activations", { $0.memory.activations }), ("memory_feednet", { $0.memory.feednet }),
+        ("memory_total", { $0.memory.total }), ("memory_full_backprop", { $0.fullBackpropBytes }),
+        ("feature_bytes", { $0.featureBytes }),
+    ]
+    if recordTime { c.append(("peak_rss", { $0.peakResidentBytes })) }
+    return c
+}
+
+/// What a layer-wise model file records beside the net.
+public struct LayerwiseRecord {
+    /// The run's settings, as /model/layerwise attributes (layerwiseAttributes).
+    public var attributes: [(String, H5AttributeValue)]
+    public var arch: String
+    public var source: String
+    /// A step file's layer (nil: a whole net).
+    public var layer: Int?
+    public var segments: [SegmentRecord]
+    public var log: [EpochRecord]
+    public var logVisit: [Int]
+    /// Whether the wall-clock columns (seconds, peak RSS) are written.
+    public var recordTime: Bool
+
+    public init(settings: LayerwiseSettings, arch: String, source: String, layer: Int?, result: LayerwiseResult, recordTime: Bool) {
+        self.init(attributes: layerwiseAttributes(settings), arch: arch, source: source, layer: layer, segments: result.segments,
+                  log: result.log, logVisit: result.logVisit, recordTime: recordTime)
+    }
+
+    init(attributes: [(String, H5AttributeValue)], arch: String, source: String, layer: Int?, segments: [SegmentRecord],
+         log: [EpochRecord], logVisit: [Int], recordTime: Bool) {
+        self.attributes = attributes
+        self.arch = arch
+        self.source = source
+        self.layer = layer
+        self.segments = segments
+        self.log = log
+        self.logVisit = logVisit
+        self.recordTime = recordTime
+    }
+}
+
+/// Writes a layer-wise model file into an empty file.
+public func writeLayerwiseModel(_ model: MLP, _ r: LayerwiseRecord, metadata: ModelMetadata,
+                                to file: H5File, history: [String], command: String) throws {
+    let recordTime = r.recordTime
+    try writeModelFile(model, log: r.log, metadata: metadata, recordTime: recordTime, to: file, history: history, command: command)
+    let m = try file.root.openGroup("model")
+    if !r.log.isEmpty { try m.openGroup("log").write("visit", shape: [r.logVisit.count], values: r.logVisit.map { Int32($0) }) }
+    let g = try m.createGroup("layerwise")
+    try g.setAttribute("arch", r.arch)
+    try g.setAttribute("source", r.source)
+    if let l = r.layer { try g.setAttribute("layer", l) }
+    for (k, v) in r.attributes { try g.setAttribute(k, v) }
+    let n = r.segments.count
+    for (name, f) in segmentIntColumns(recordTime: recordTime) {
+        try g.write(name, shape: [n], values: r.segments.map { Int64(f($0)) })
+    }
+    for (name, f) in segmentColumns(recordTime: recordTime) { try g.write(name, shape: [n], values: r.segments.map(f)) }
+}
+
+/// Reads a model file that dl-layerwise wrote.
+public func readLayerwiseModel(_ file: H5File) throws -> (model: MLP, metadata: ModelMetadata, record: LayerwiseRecord) {
+    let (model, meta) = try readModelFile(file)
+    let m = try file.root.openGroup("model")
+    guard m.kind(of: "layerwise") == .group else {
+        throw DLError.input("\(file.name) is a model file, but not one dl-layerwise wrote (no /model/layerwise)",
+                            hint: "stack joins the files of dl-layerwise step")
+    }
+    let g = try m.openGroup("layerwise")
+    guard let arch = try g.attribute("arch")?.string, let source = try g.attribute("source")?.string else {
+        throw DLError.input("\(file.name): /model/layerwise has no arch or source attribute")
+    }
+    let layer = try g.attribute("layer")?.integer.map { Int($0) }
+    let attributes = try g.attributeNames().filter { !["arch", "source", "layer"].contains($0) }.map { ($0, try g.attribute($0)!) }
+    func ints(_ name: String) throws -> [Int]? {
+        g.exists(name) ? try g.read(name, as: Int64.self).values.map { Int($0) } : nil
+    }
+    func doubles(_ name: String) throws -> [Double]? { g.exists(name) ? try g.read(name, as: Double.self).values : nil }
+    guard let rounds = try ints("round") else { throw DLError.input("\(file.name): /model/layerwise has no per-visit log") }
+    let n = rounds.count
+    var segments = Array(repeating: SegmentRecord(), count: n)
+    let recordTime = g.exists("seconds")
+    for (name, _) in segmentIntColumns(recordTime: recordTime) {
+        guard let v = try ints(name), v.count == n else { throw DLError.input("\(file.name): /model/layerwise/\(name) is missing or has the wrong length") }
+        for i in 0..<n {
+            switch name {
+            case "round": segments[i].round = v[i]
+            case "segment": segments[i].segment = v[i]
+            case "first_layer": segments[i].firstLayer = v[i]
+            case "last_layer": segments[i].lastLayer = v[i]
+            case "epochs": segments[i].epochs = v[i]
+            case "train_rows": segments[i].trainRows = v[i]
+            case "memory_parameters": segments[i].memory.parameters = v[i]
+            case "memory_optimizer": segments[i].memory.optimizerState = v[i]
+            case "memory_activations": segments[i].memory.activations = v[i]
+            case "memory_feednet": segments[i].memory.feednet = v[i]
+            case "memory_full_backprop": segments[i].fullBackpropBytes = v[i]
+            case "feature_bytes": segments[i].featureBytes = v[i]
+            case "peak_rss": segments[i].peakResidentBytes = v[i]
+            default: break
+            }
+        }
+    }
+    for (name, _) in segmentColumns(recordTime: recordTime) {
+        guard let v = try doubles(name), v.count == n else { throw DLError.input("\(file.name): /model/layerwise/\(name) is missing or has the wrong length") }
+        func opt(_ x: Double) -> Double? { x.isNaN ? nil : x }
+        for i in 0..<n {
+            switch name {
+            case "lr": segments[i].learningRate = v[i]
+            case "weight_decay": segments[i].weightDecay = v[i]
+            case "kept_fraction": segments[i].keptFraction = v[i]
+            case "train_loss": segments[i].trainLoss = v[i]
+            case "train_accuracy": segments[i].trainAccuracy = opt(v[i])
+            case "test_loss": segments[i].testLoss = opt(v[i])
+            case "test_accuracy": segments[i].testAccuracy = opt(v[i])
+            case "seconds": segments[i].seconds = v[i]
+            default: break
+            }
+        }
+    }
+    // The epoch log (as writeModelFile wrote it).
+    var log: [EpochRecord] = []
+    var visit: [Int] = []
+    if m.kind(of: "log") == .group {
+        let l = try m.openGroup("log")
+        let epochs = try l.read("epoch", as: Int32.self).values
+        func col(_ name: String) throws -> [Double?] {
+            guard l.exists(name) else { return Array(repeating: nil, count: epochs.count) }
+            let v = try l.read(name, as: Double.self).values
+            guard v.count == epochs.count else { throw DLError.input("\(file.name): /model/log/\(name) has the wrong length") }
+            return v.map { $0.isNaN ? nil : $0 }
+        }
+        let lr = try col("lr"), tl = try col("train_loss"), ta = try col("train_accuracy")
+        let vl = try col("test_loss"), va = try col("test_accuracy"), sec = try col("seconds")
+        for e in 0..<epochs.count {
+            log.append(EpochRecord(epoch: Int(epochs[e]), learningRate: Float(lr[e] ?? 0), trainLoss: tl[e] ?? .nan,
+                                   trainAccuracy: ta[e], testLoss: vl[e], testAccuracy: va[e], seconds: sec[e] ?? 0))
+        }
+        visit = l.exists("visit") ? try l.read("visit", as: Int32.self).values.map { Int($0) } : Array(repeating: 0, count: epochs.count)
+        guard visit.count == epochs.count else { throw DLError.input("\(file.name): /model/log/visit has the wrong length") }
+    }
+    return (model, meta, LayerwiseRecord(attributes: attributes, arch: arch, source: source, layer: layer, segments: segments,
+                                         log: log, logVisit: visit, recordTime: recordTime))
+}
+
+/// Joins step files (layer 1, 2, …, the last with the output layer) into the
+/// whole net, checking that they belong together: one architecture, one source,
+/// every layer once and in order, widths that chain.
+public func stackLayerwise(_ steps: [(name: String, model: MLP, record: LayerwiseRecord)]) throws -> (MLP, LayerwiseRecord) {
+    guard let first = steps.first else { throw DLError.usage("stack needs the step files, layer 1 first") }
+    let widths = try parseArchitecture(first.record.arch)
+    var net: MLP?
+    var segments: [SegmentRecord] = []
+    var log: [EpochRecord] = []
+    var visit: [Int] = []
+    for (n, (name, part, f)) in steps.enumerated() {
+        guard let layer = f.layer else { throw DLError.input("\(name) is a whole layer-wise net, not a step file", hint: "stack joins the files of dl-layerwise step") }
+        guard f.arch == first.record.arch else {
+            throw DLError.input("\(name) is a layer of \(f.arch), but \(first.name) of \(first.record.arch)", hint: "stack the steps of one architecture")
+        }
+        guard f.source == first.record.source else {
+            throw DLError.input("\(name) was trained on other data than \(first.name) (source \(f.source), not \(first.record.source))",
+                                hint: "stack the steps of one chain")
+        }
+        guard layer == n + 1 else {
+            throw DLError.input("\(name) holds layer \(layer), but the stack needs layer \(n + 1) there", hint: "give the step files in order, layer 1 first")
+        }
+        let isLast = n == steps.count - 1
+        guard isLast == (part.head != nil) else {
+            throw DLError.input(isLast ? "\(name) (layer \(layer)) is not the last layer of \(f.arch): the stack misses layers \(layer + 1)…\(widths.count - 2)"
+                                       : "\(name) holds the output layer, but more step files follow it",
+                                hint: "give every step file of the chain, in order")
+        }
+        if let below = net {
+            guard below.widths.last == part.widths.first else {
+                throw DLError.input("\(name) takes \(part.widths[0]) inputs, but the layers below it give \(below.widths.last!)")
+            }
+            net = try below.stacked(with: part)
+        } else {
+            net = part
+        }
+        visit += f.logVisit.map { $0 + segments.count }
+        log += f.log
+        segments += f.segments
+    }
+    guard let whole = net, whole.widths == widths else {
+        throw DLError.input("the stacked widths \(net?.architecture ?? "") are not the architecture \(first.record.arch)")
+    }
+    var out = steps.last!.record
+    out.layer = nil
+    out.segments = segments
+    out.log = log
+    out.logVisit = visit
+    out.recordTime = steps.allSatisfy { $0.record.recordTime }
+    return (whole, out)
+}
+
+/// The per-visit log as a tidy table (a row per visit): what `--report` writes.
+public func segmentTable(_ segments: [SegmentRecord]) -> String {
+    var s = "round\tsegment\tfirst_layer\tlast_layer\tepochs\ttrain_rows\tkept_fraction\tlr\tweight_decay\ttrain_loss\ttrain_accuracy\ttest_loss\ttest_accuracy\tmemory_bytes\tfull_backprop_bytes\trelative_memory\tfeature_bytes\tseconds\tpeak_rss_bytes\n"
+    func f(_ x: Double?) -> String { x.map { $0.isNaN ? "NA" : String(format: "%.6g", $0) } ?? "NA" }
+    for r in segments {
+        var cells = [String(r.round), String(r.segment), String(r.firstLayer), String(r.lastLayer), String(r.epochs), String(r.trainRows)]
+        cells += [f(r.keptFraction), f(r.learningRate), f(r.weightDecay), f(r.trainLoss), f(r.trainAccuracy), f(r.testLoss), f(r.testAccuracy)]
+        cells += [String(r.memory.total), String(r.fullBackpropBytes), f(r.relativeMemory), String(r.featureBytes)]
+        cells.append(r.seconds > 0 ? String(format: "%.3f", r.seconds) : "NA")
+        cells.append(r.peakResidentBytes > 0 ? String(r.peakResidentBytes) : "NA")
+        s += cells.joined(separator: "\t") + "\n"
+    }
+    return s
+}

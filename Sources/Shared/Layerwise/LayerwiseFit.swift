@@ -1,0 +1,76 @@
+// dl-layerwise's library calls: a data file in, a layer-wise model out — all
+// layers in one process, or one layer per call on the features of the layer
+// below (a Makefile target per layer), with the features it makes.
+
+/// All segments of `o`'s net on `data` (Th. Algorithms 3 and 4).
+public func layerwiseFit(_ data: DataFile, file: String, _ o: FitOptions, _ s: LayerwiseSettings) throws
+    -> (model: MLP, record: LayerwiseRecord, metadata: ModelMetadata) {
+    guard let trainSplit = data.train else { throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data") }
+    let (net, initialization) = try initialNet(o, regression: trainSplit.y == nil)
+    let (train, test) = try fitTasks(data, model: net, file: file, o)
+    let run = try LayerwiseRun(net: net, train: train, test: test, settings: s, file: file)
+    let result = try run.run()
+    let record = LayerwiseRecord(settings: s, arch: net.architecture, source: layerwiseSource(data), layer: nil,
+                                 result: result, recordTime: o.recordTime)
+    return (result.model, record, layerwiseMetadata(trainSplit, o, initialization: initialization, test: test, record))
+}
+
+/// Layer i of `o`'s net alone, on `data`: the data itself for i = 1, else the
+/// features of layer i − 1 (a step's feature file). Returns layer i (with the
+/// output layer when i is the last hidden layer), its record, and the feature
+/// file of its output Z_i.
+public func layerwiseStep(_ data: DataFile, file: String, layer i: Int, _ o: FitOptions, _ s: LayerwiseSettings) throws
+    -> (model: MLP, record: LayerwiseRecord, metadata: ModelMetadata, features: DataFile) {
+    guard let trainSplit = data.train else { throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data") }
+    let (net, initialization) = try initialNet(o, regression: trainSplit.y == nil)
+    guard (1...(net.layers - 1)).contains(i) else {
+        throw DLError.usage("--layer \(i) is not a hidden layer of \(net.architecture)", hint: "hidden layers run from 1 to \(net.layers - 1)")
+    }
+    let have = data.attributes["feature_layer"]?.integer.map { Int($0) } ?? 0
+    guard have == i - 1 else {
+        throw DLError.input("\(file) holds \(have == 0 ? "data, not features" : "the features of layer \(have)"), but layer \(i) trains on \(i == 1 ? "the data" : "the features of layer \(i - 1)")",
+                            hint: i == 1 ? "give the data file" : "give the feature file of step \(i - 1)")
+    }
+    if i > 1, let model = data.attributes["feature_model"]?.string, model != net.architecture {
+        throw DLError.input("\(file) holds features of \(model), not of \(net.architecture)", hint: "use the --arch of the steps below")
+    }
+    guard s.subnetSize == 1, s.rounds == 1, s.mode == .checkpoint else {
+        throw DLError.usage("a step trains one layer on checkpointed features", hint: "segments, rounds and feednets need the whole net: dl-layerwise train")
+    }
+    // The net's widths from layer i on must fit the features and the labels.
+    let upper = try net.slice(i...net.layers)
+    let (train, test) = try fitTasks(data, model: upper, file: file, o)
+    let run = try LayerwiseRun(net: net, train: train, test: test, settings: s, file: file,
+                               features: (i - 1, train.X, test?.X))
+    let part = try run.trainSegment(i - 1)
+    let source = layerwiseSource(data)
+    let record = LayerwiseRecord(settings: s, arch: net.architecture, source: source, layer: i, result: run.result,
+                                 recordTime: o.recordTime)
+    var features = try featureData(data, model: try part.slice(1...1), layer: 1, file: file, threads: s.training.threads)
+    features.attributes["feature_layer"] = .integer(Int64(i))
+    features.attributes["feature_model"] = .string(net.architecture)
+    features.attributes["layerwise_source"] = .string(source)
+    return (part, record, layerwiseMetadata(trainSplit, o, initialization: initialization, test: test, record), features)
+}
+
+/// The feature file of hidden layer i of a layer-wise net (`--checkpoint-dir`).
+public func layerwiseFeatures(_ data: DataFile, model: MLP, layer i: Int, file: String, threads: Int) throws -> DataFile {
+    var f = try featureData(data, model: model, layer: i, file: file, threads: threads)
+    f.attributes["layerwise_source"] = .string(layerwiseSource(data))
+    return f
+}
+
+/// A stacked net's metadata: the last step's, its epochs the sum over every step.
+public func stackedMetadata(_ last: ModelMetadata, _ record: LayerwiseRecord) -> ModelMetadata {
+    var meta = last
+    meta.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
+    meta.convergenceEpoch = nil
+    return meta
+}
+
+func layerwiseMetadata(_ trainSplit: Split, _ o: FitOptions, initialization: String, test: LearningTask?,
+                       _ record: LayerwiseRecord) -> ModelMetadata {
+    var meta = fitMetadata(trainSplit, o, initialization: initialization, evaluatedOn: test?.name)
+    meta.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
+    return meta
+}

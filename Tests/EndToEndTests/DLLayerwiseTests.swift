@@ -1,0 +1,141 @@
+import XCTest
+import Foundation
+
+final class DLLayerwiseEndToEndTests: EndToEndCase {
+    let data = "dl-data spirals --rows 600 --test-rows 200 -q > d.h5"
+    let arch = "--arch 2-16-16-16-2 --hidden tanh --epochs 3,2,2 --batch-size 32 --lr 0.05"
+
+    /// One process and a chain of steps (a make target per layer) give the same
+    /// net bit for bit, and the same features; every tool reads the model.
+    func testStepsAndStackEqualOneRun() throws {
+        let r = try sh("""
+            \(data) \
+            && dl-layerwise d.h5 \(arch) -s 2 --checkpoint-dir . --report all.tsv -q -o all.h5 \
+            && dl-layerwise step \(arch) -s 2 --layer 1 d.h5 --features z1.h5 -q -o l1.h5 \
+            && dl-layerwise step \(arch) -s 2 --layer 2 z1.h5 --features z2.h5 -q -o l2.h5 \
+            && dl-layerwise step \(arch) -s 2 --layer 3 z2.h5 --features z3.h5 -q -o l3.h5 \
+            && dl-layerwise stack l3.h5 l1.h5 l2.h5 --report stack.tsv -q -o stacked.h5 \
+            && dl-fit eval all.h5 d.h5 > a.tsv && dl-fit eval stacked.h5 d.h5 > b.tsv && cmp a.tsv b.tsv \
+            && cmp <(cut -f1-17 all.tsv) <(cut -f1-17 stack.tsv) && dl-measure lsd all.h5 d.h5 -q > lsd.tsv && cat a.tsv
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("test\t200\t"), r.out)
+        // The report's wall-clock columns are the only ones a stack cannot restore (no --record-time).
+        XCTAssertTrue(try String(contentsOfFile: dir + "/stack.tsv", encoding: .utf8).hasSuffix("\tNA\tNA\n"))
+        let report = try String(contentsOfFile: dir + "/all.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(report.count, 4, "a header and a row per layer")
+        XCTAssertTrue(report[0].hasPrefix("round\tsegment\tfirst_layer\tlast_layer\tepochs"))
+        // Segment j's rate is 0.05 · 0.8^j and its epochs the j-th of the list.
+        XCTAssertEqual(report[3].split(separator: "\t")[4], "2")
+        XCTAssertEqual(report[3].split(separator: "\t")[7], "0.032")
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            a, b = h5py.File("all.h5"), h5py.File("stacked.h5")
+            for i in "1234":
+                for t in "Wb":
+                    assert np.array_equal(a["model/layers/%s/%s" % (i, t)][()], b["model/layers/%s/%s" % (i, t)][()]), (i, t)
+            for i in "123":
+                z, c = h5py.File("z%s.h5" % i), h5py.File("layer-%s.h5" % i)
+                assert np.array_equal(z["train/X"][()], c["train/X"][()]) and np.array_equal(z["test/X"][()], c["test/X"][()])
+                assert z.attrs["feature_layer"] == int(i) and z.attrs["layerwise_source"] == a["model/layerwise"].attrs["source"]
+            g = a["model/layerwise"]
+            assert list(g["first_layer"][()]) == [1, 2, 3] and list(g["epochs"][()]) == [3, 2, 2]
+            assert a["model"].attrs["head"] == "softmax" and a["model"].attrs["architecture"] == "2-16-16-16-2"
+            assert list(a["model/log/visit"][()]) == [0, 0, 0, 1, 1, 2, 2]
+            assert "seconds" not in g and "peak_rss" not in g
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "ok\n")
+    }
+
+    /// Same seed, same bytes; another seed, other bytes. The feednet gives the
+    /// checkpointed run's weights to float rounding, dropout included (masks are
+    /// drawn for the layer's depth, not its place in the subnet).
+    func testSeedsAndFeednet() throws {
+        let flags = "\(arch) --input-dropout 0.2 --grad-dropout 0.3 --decision 8"
+        let r = try sh("""
+            \(data) \
+            && dl-layerwise d.h5 \(flags) -s 5 -q > a.h5 && dl-layerwise d.h5 \(flags) -s 5 -q > b.h5 \
+            && dl-layerwise d.h5 \(flags) -s 6 -q > c.h5 && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5 \
+            && dl-layerwise d.h5 \(flags) -s 5 --mode feednet --report f.tsv -q > f.h5
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/f.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+        // Under a feednet the memory holds the frozen layers: it grows with the layer.
+        let memory = rows.map { Int($0.split(separator: "\t")[13])! }
+        XCTAssertLessThan(memory[0], memory[1])
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            a, f = h5py.File("a.h5"), h5py.File("f.h5")
+            d = max(np.abs(a["model/layers/%d/W" % i][()] - f["model/layers/%d/W" % i][()]).max() for i in range(1, 5))
+            assert d < 1e-4, d
+            assert f["model/layerwise"].attrs["mode"] == "feednet"
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+    }
+
+    /// Random robin, segments and online k-filtering run end to end and log what they did.
+    func testRobinSegmentsAndKFilter() throws {
+        let r = try sh("""
+            \(data) && dl-layerwise d.h5 --arch 2-16-16-16-2 --hidden tanh --batch-size 32 --subnet-size 2 \
+              --rounds 2 --epochs-per-round 1 --order random --kfilter k=5,batch=300,max=0.5 --report r.tsv -q -o r.h5 \
+            && dl-fit eval r.h5 d.h5 -q
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
+            .map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.count, 4, "2 segments (layers 1–2, 2–3) × 2 rounds")
+        XCTAssertEqual(Set(rows.map { "\($0[2])-\($0[3])" }), ["1-2", "2-3"])
+        XCTAssertEqual(rows.map { $0[0] }, ["1", "1", "2", "2"])
+        for row in rows {
+            let kept = Double(row[6])!
+            if row[2] == "1" { XCTAssertEqual(kept, 1) } else { XCTAssertGreaterThanOrEqual(kept, 0.5); XCTAssertLessThanOrEqual(kept, 1) }
+        }
+    }
+
+    func testBadInput() throws {
+        try sh("\(data) && dl-layerwise step \(arch) --layer 1 d.h5 --features z1.h5 -q -o l1.h5 && dl-layerwise step \(arch) --layer 2 z1.h5 -q -o l2.h5")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --epochs 1,2,3 -o out.h5"), status: 2, mentions: "--epochs lists 3 numbers for 2 segments")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --kfilter k=x -o out.h5"), status: 2, mentions: "bad --kfilter 'k=x'")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --kfilter batch=10 -o out.h5"), status: 2, mentions: "no k=")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --decision 0 -o out.h5"), status: 2, mentions: "bad --decision")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --subnet-size 2 --step 3 -o out.h5"), status: 2, mentions: "--step must lie in 1…2")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --rounds 2 --epochs 3 -o out.h5"), status: 2, mentions: "drop --epochs")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --snapshots -o out.h5"), status: 2, mentions: "--snapshots")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-2 -o out.h5"), status: 2, mentions: "at least one hidden layer")
+        assertFails(try sh("dl-fit d.h5 --arch 2-16-2 --epochs 2,3 -o out.h5"), status: 2, mentions: "--epochs takes one number")
+        // A feature file of the wrong layer or width, or data where features belong.
+        assertFails(try sh("dl-layerwise step \(arch) --layer 2 d.h5 -o out.h5"), status: 1, mentions: "d.h5 holds data, not features")
+        assertFails(try sh("dl-layerwise step \(arch) --layer 3 z1.h5 -o out.h5"), status: 1, mentions: "the features of layer 1, but layer 3")
+        assertFails(try sh("dl-layerwise step --arch 2-16-8-2 --layer 2 z1.h5 -o out.h5"), status: 1, mentions: "features of 2-16-16-16-2")
+        assertFails(try sh("dl-layerwise step \(arch) --layer 4 d.h5 -o out.h5"), status: 2, mentions: "--layer 4 is not a hidden layer")
+        // Stacks that do not chain.
+        assertFails(try sh("dl-layerwise stack l2.h5 -o out.h5"), status: 1, mentions: "holds layer 2, but the stack needs layer 1")
+        assertFails(try sh("dl-layerwise stack l1.h5 l2.h5 -o out.h5"), status: 1, mentions: "misses layers 3…3")
+        assertFails(try sh("dl-layerwise stack l1.h5 l1.h5 -o out.h5"), status: 1, mentions: "holds layer 1, but the stack needs layer 2")
+        try sh("dl-data spirals --rows 500 -s 9 -q > e.h5 && dl-layerwise step \(arch) --layer 1 e.h5 -q -o e1.h5")
+        assertFails(try sh("dl-layerwise stack e1.h5 l2.h5 -o out.h5"), status: 1, mentions: "was trained on other data")
+        try sh("dl-fit d.h5 --arch 2-16-2 --epochs 1 -q -o fit.h5")
+        assertFails(try sh("dl-layerwise stack fit.h5 -o out.h5"), status: 1, mentions: "not one dl-layerwise wrote")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.h5"), "no partial output")
+        // NaN in features: named, with the file.
+        try requireH5py()
+        try sh("""
+            python3 - <<'PY'
+            import h5py, shutil
+            shutil.copy("z1.h5", "nan.h5")
+            f = h5py.File("nan.h5", "r+"); X = f["train/X"][()]; X[7, 3] = float("nan"); f["train/X"][...] = X; f.close()
+            PY
+            """)
+        assertFails(try sh("dl-layerwise step \(arch) --layer 2 nan.h5 -o out.h5"), status: 1, mentions: "nan.h5: /train/X has a NaN or Inf value in row 7")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.h5"), "no partial output")
+    }
+}
