@@ -9,11 +9,13 @@ torch_dll --mode backprop. Speed is samples trained per second of the whole
 layer-wise loop on both sides (training, per-layer evaluation and the features
 handed up), median ratio over the rounds.
 
-Then depth (Th. 6.1): a DEPTH-layer MLP of width 64 (default 100) trained layer-wise
-(EPOCHS_DEEP epochs per layer) and by full backprop (dl-fit, the same epochs in
-total up to 10); test accuracy per layer, where it peaks, relative memory of the
-subnets against full backprop at batch 128, and peak RSS of both processes.
-  bench/layerwise.py [--seeds 3] [--depth 100] [--deep-epochs 2]
+Then depth (Th. 6.1): MLPs of width 64 and 100 and 1000 layers, trained layer-wise
+(--deep-epochs epochs per layer, the same lr at every layer: Table 6.3's 0.8^j
+leaves layer 30 a rate of 2.5e-5, so the 100-layer net also runs with it, to show
+that) and by full backprop (dl-fit: 10 epochs for 100 layers, 1 for 1000); test
+accuracy per layer, where it peaks, relative memory of the subnets against full
+backprop at batch 128, and peak RSS of both processes.
+  bench/layerwise.py [--seeds 3] [--depths 100,1000] [--deep-epochs 2]
 Writes bench/results/layerwise.json and prints a markdown summary."""
 import argparse, csv, json, os, statistics, sys, tempfile
 from bench_common import BIN, PEERS, fashion_data, log, machine, python_blas, ratio_stats, run, save
@@ -42,10 +44,18 @@ def ours_dll(data, seed, tmp, arch=ARCH, epochs=10, extra=()):
             "max_rss_mb": int(r.stderr.strip().splitlines()[-1]) / 1024}
 
 
-def ours_fit(data, seed, tmp, arch=ARCH, epochs=10):
+def ours_fit(data, seed, tmp, arch=ARCH, epochs=10, may_fail=False):
     out = os.path.join(tmp, "fit.h5")
-    r = run(["/usr/bin/time", "-f", "%M", f"{BIN}/dl-fit", data, "--arch", arch, "--epochs", str(epochs), *COMMON,
-             "--threads", "2", "-s", str(seed), "-q", "-o", out])
+    cmd = ["/usr/bin/time", "-f", "%M", f"{BIN}/dl-fit", data, "--arch", arch, "--epochs", str(epochs), *COMMON,
+           "--threads", "2", "-s", str(seed), "-q", "-o", out]
+    if may_fail:
+        import subprocess
+        r = subprocess.run(cmd, capture_output=True, text=True)
+        if r.returncode != 0:
+            lines = r.stderr.strip().splitlines()
+            return {"test_accuracy": None, "error": lines[0], "max_rss_mb": int(lines[-1]) / 1024}
+    else:
+        r = run(cmd)
     import h5py
     with h5py.File(out) as f:
         acc = float(f["model/log/test_accuracy"][-1])
@@ -62,7 +72,7 @@ def peer(data, mode, seed):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--seeds", type=int, default=3)
-    p.add_argument("--depth", type=int, default=100)
+    p.add_argument("--depths", default="100,1000")
     p.add_argument("--deep-epochs", type=int, default=2)
     a = p.parse_args()
     data = fashion_data()
@@ -92,16 +102,20 @@ def main():
                                      "pytorch-dll": res["rounds"][0]["pytorch-dll"]["test_accuracy_per_layer"]}
         res["relative_memory_max"] = res["rounds"][0]["dl-layerwise"]["relative_memory_max"]
 
-        deep = "-".join(["784"] + ["64"] * (a.depth - 1) + ["10"])
-        log(f"depth: {a.depth} layers of width 64, {a.deep_epochs} epochs per layer")
-        d = ours_dll(data, 0, tmp, arch=deep, epochs=a.deep_epochs)
-        per = d["test_accuracy_per_layer"]
-        peak = max(range(len(per)), key=lambda i: per[i])
-        bp_epochs = min(10, a.deep_epochs * (a.depth - 1))
-        bp = ours_fit(data, 0, tmp, arch=deep, epochs=bp_epochs)
-        res["depth"] = {"layers": a.depth, "width": 64, "epochs_per_layer": a.deep_epochs,
-                        "dl_layerwise": {**d, "peak_layer": peak + 1, "peak_accuracy": per[peak]},
-                        "dl_fit_backprop": {**bp, "epochs": bp_epochs}}
+        res["depth"] = []
+        for depth in [int(x) for x in a.depths.split(",")]:
+            deep = "-".join(["784"] + ["64"] * (depth - 1) + ["10"])
+            for decay in (["1", "0.8"] if depth <= 100 else ["1"]):
+                log(f"depth: {depth} layers of width 64, {a.deep_epochs} epochs per layer, lr decay {decay}")
+                d = ours_dll(data, 0, tmp, arch=deep, epochs=a.deep_epochs, extra=["--lr-decay", decay])
+                per = d["test_accuracy_per_layer"]
+                peak = max(range(len(per)), key=lambda i: per[i])
+                res["depth"].append({"layers": depth, "width": 64, "epochs_per_layer": a.deep_epochs, "lr_decay": float(decay),
+                                     "dl_layerwise": {**d, "peak_layer": peak + 1, "peak_accuracy": per[peak]}})
+            bp_epochs = 10 if depth <= 100 else 1
+            log(f"depth: {depth} layers by full backprop, {bp_epochs} epochs")
+            res["depth"][-1]["dl_fit_backprop"] = {**ours_fit(data, 0, tmp, arch=deep, epochs=bp_epochs, may_fail=True),
+                                                   "epochs": bp_epochs}
     save("layerwise.json", res)
     ta = res["test_accuracy"]
     print("| run | test accuracy, mean of %d seeds | values |" % a.seeds)
@@ -112,13 +126,16 @@ def main():
     print(f"speed: dl-layerwise {statistics.median(so):.0f} samples/s, PyTorch DLL {statistics.median(st):.0f}; "
           f"median ratio {res['speed_ratio']['median']}× (range {res['speed_ratio']['range']})")
     print(f"per-layer test accuracy (seed 0): ours {res['per_layer_accuracy']['dl-layerwise']}, peer {res['per_layer_accuracy']['pytorch-dll']}")
-    dd = res["depth"]
-    print(f"\ndepth {a.depth}×64: layer-wise peak {100 * dd['dl_layerwise']['peak_accuracy']:.2f}% at layer {dd['dl_layerwise']['peak_layer']}, "
-          f"last {100 * dd['dl_layerwise']['test_accuracy']:.2f}%, {dd['dl_layerwise']['seconds']:.0f}s; "
-          f"backprop ({bp_epochs} epochs) {100 * dd['dl_fit_backprop']['test_accuracy']:.2f}%")
-    print(f"memory: subnet at most {100 * dd['dl_layerwise']['relative_memory_max']:.1f}% of full backprop "
-          f"({dd['dl_layerwise']['memory_bytes_max']} of {dd['dl_layerwise']['full_backprop_bytes']} bytes); peak RSS "
-          f"layer-wise {dd['dl_layerwise']['max_rss_mb']:.0f} MB, backprop {dd['dl_fit_backprop']['max_rss_mb']:.0f} MB")
+    print("\n| layers × 64 | lr decay | layer-wise: peak (layer) | last layer | seconds | max subnet memory vs full backprop | peak RSS | full backprop (epochs) | its peak RSS |")
+    print("| --- | --- | --- | --- | --- | --- | --- | --- | --- |")
+    for dd in res["depth"]:
+        l, b = dd["dl_layerwise"], dd.get("dl_fit_backprop")
+        brss = "—" if b is None else f"{b['max_rss_mb']:.0f} MB"
+        bp = "—" if b is None else (f"{100 * b['test_accuracy']:.2f}% ({b['epochs']})" if b["test_accuracy"] is not None
+                                    else f"{b['error']} ({b['epochs']})")
+        print(f"| {dd['layers']} | {dd['lr_decay']:g} | {100 * l['peak_accuracy']:.2f}% ({l['peak_layer']}) | {100 * l['test_accuracy']:.2f}% "
+              f"| {l['seconds']:.0f} | {100 * l['relative_memory_max']:.2f}% ({l['memory_bytes_max']} of {l['full_backprop_bytes']} B) "
+              f"| {l['max_rss_mb']:.0f} MB | {bp} | {brss} |")
 
 
 if __name__ == "__main__":

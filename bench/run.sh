@@ -17,3 +17,4 @@ python3 bench/kfilter.py
 python3 bench/measure.py | tee bench/results/measure.md
 python3 bench/heads.py | tee bench/results/heads.md
 bench/checkerboard.sh | tee bench/results/checkerboard.md
+python3 bench/layerwise.py | tee bench/results/layerwise.md

@@ -50,6 +50,12 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
             """)
         XCTAssertEqual(py.status, 0, py.stderr)
         XCTAssertEqual(py.out, "ok\n")
+        // docs/FORMAT.md's snippet reads it.
+        try Shell.formatSnippet(reading: "dll-model.h5", as: "all.h5").write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+        let doc = try sh("python3 read.py")
+        XCTAssertEqual(doc.status, 0, doc.stderr)
+        XCTAssertTrue(doc.out.hasPrefix("layer 1: subnet test accuracy 0."), doc.out)
+        XCTAssertEqual(doc.out.split(separator: "\n").count, 3, doc.out)
     }
 
     /// Same seed, same bytes; another seed, other bytes. The feednet gives the
@@ -101,6 +107,17 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         }
     }
 
+    /// A net far deeper than backprop trains (Th. 6.1): without weight decay,
+    /// 1.15^j never matters, and the per-layer log has a row per layer.
+    func testFiveHundredLayers() throws {
+        let deep = "2-" + String(repeating: "4-", count: 500) + "2"
+        let r = try sh("\(data) && dl-layerwise d.h5 --arch \(deep) --lr-decay 1 --epochs 1 --batch-size 100 --report r.tsv -q -o m.h5 && dl-fit eval m.h5 d.h5 -q")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.count, 501)
+        XCTAssertEqual(rows.last?.split(separator: "\t")[3], "500")
+    }
+
     func testBadInput() throws {
         try sh("\(data) && dl-layerwise step \(arch) --layer 1 d.h5 --features z1.h5 -q -o l1.h5 && dl-layerwise step \(arch) --layer 2 z1.h5 -q -o l2.h5")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --epochs 1,2,3 -o out.h5"), status: 2, mentions: "--epochs lists 3 numbers for 2 segments")
@@ -111,6 +128,9 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --rounds 2 --epochs 3 -o out.h5"), status: 2, mentions: "drop --epochs")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --snapshots -o out.h5"), status: 2, mentions: "--snapshots")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-2 -o out.h5"), status: 2, mentions: "at least one hidden layer")
+        let deep = "2-" + String(repeating: "4-", count: 500) + "2"
+        assertFails(try sh("dl-layerwise d.h5 --arch \(deep) -o out.h5"), status: 2, mentions: "segment 499's learning rate")
+        assertFails(try sh("dl-layerwise d.h5 --arch \(deep) --lr-decay 1 --wd 0.1 --wd-growth 2 -o out.h5"), status: 2, mentions: "segment 499's weight decay")
         assertFails(try sh("dl-fit d.h5 --arch 2-16-2 --epochs 2,3 -o out.h5"), status: 2, mentions: "--epochs takes one number")
         // A feature file of the wrong layer or width, or data where features belong.
         assertFails(try sh("dl-layerwise step \(arch) --layer 2 d.h5 -o out.h5"), status: 1, mentions: "d.h5 holds data, not features")

@@ -95,6 +95,31 @@ final class LayerwiseTests: XCTestCase {
         XCTAssertEqual(random.segments.filter { $0.segment == 0 }.count, 3)
     }
 
+    /// Forward dropout is p0 in a segment's first epoch and decays after each:
+    /// one epoch is the same whatever the decay, two are not.
+    func testInputDropoutDecaysPerEpoch() throws {
+        let (train, test) = try smallTasks()
+        var net = try MLP(widths: [2, 12, 10, 2], hidden: .tanh, head: OutputHead(.softmax))
+        net.initialize(.glorot, seed: 1)
+        func layer1(epochs: Int, decay: Float) throws -> [Float] {
+            var s = LayerwiseSettings()
+            s.training.batchSize = 20
+            s.training.logEpochs = false
+            s.epochs = [epochs]
+            s.inputDropout = 0.5
+            s.inputDropoutDecay = decay
+            return try LayerwiseRun(net: net, train: train, test: test, settings: s, file: "xor").trainSegment(0).parameters
+        }
+        XCTAssertEqual(try layer1(epochs: 1, decay: 0.5), try layer1(epochs: 1, decay: 1))
+        XCTAssertNotEqual(try layer1(epochs: 2, decay: 0.5), try layer1(epochs: 2, decay: 1))
+        var s = LayerwiseSettings()
+        s.training.batchSize = 20
+        s.training.logEpochs = false
+        s.epochs = [1]
+        let plain = try LayerwiseRun(net: net, train: train, test: test, settings: s, file: "xor").trainSegment(0).parameters
+        XCTAssertNotEqual(try layer1(epochs: 1, decay: 1), plain, "dropout is on")
+    }
+
     func testStackChecksTheChain() throws {
         XCTAssertThrowsError(try stackLayerwise([]))
     }

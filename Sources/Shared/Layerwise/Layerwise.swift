@@ -83,6 +83,19 @@ public struct LayerwiseSettings {
         guard (0..<1).contains(inputDropout), (0..<1).contains(gradientDropout) else {
             throw DLError.usage("dropout rates must lie in [0, 1)")
         }
+        // The last segment's rate and decay must stay representable (a deep net
+        // multiplies them by decay^j and growth^j hundreds of times).
+        let j = Float(max(0, n - 1))
+        let lastLR = training.learningRate * pow(lrDecay, j)
+        let lastWD = training.weightDecay == 0 ? 0 : training.weightDecay * pow(wdGrowth, j)
+        guard lastLR > 0, lastLR.isFinite else {
+            throw DLError.usage("segment \(n - 1)'s learning rate, --lr × \(lrDecay)^\(n - 1), is \(lastLR) in float32",
+                                hint: "use a --lr-decay closer to 1 for a net this deep")
+        }
+        guard lastWD.isFinite else {
+            throw DLError.usage("segment \(n - 1)'s weight decay, --wd × \(wdGrowth)^\(n - 1), overflows float32",
+                                hint: "use a --wd-growth closer to 1 for a net this deep")
+        }
         guard inputDropoutDecay > 0, inputDropoutDecay <= 1 else { throw DLError.usage("--input-dropout-decay must lie in (0, 1]") }
         guard decision.allSatisfy({ (1...(1 << 24)).contains($0) }) else { throw DLError.usage("decision widths must be positive") }
         guard subnetSize >= 1 else { throw DLError.usage("--subnet-size must be at least 1") }
@@ -323,7 +336,8 @@ public final class LayerwiseRun {
         var seedRNG = RNG(seed: s0.seed, stream: .segmentRun(segment: j))
         s.seed = seedRNG.next()
         s.learningRate = s0.learningRate * pow(settings.lrDecay, Float(j))
-        s.weightDecay = s0.weightDecay * pow(settings.wdGrowth, Float(j))
+        // 0 × growth^j stays 0 however deep (validate checked that growth^j is finite when wd > 0).
+        s.weightDecay = s0.weightDecay == 0 ? 0 : s0.weightDecay * pow(settings.wdGrowth, Float(j))
         s.snapshots = false
         s.logLabel = (settings.rounds > 1 ? "round \(round): " : "") + rec.layersName + ": "
         let lowestParameter = net.weightOffset(a - below)
@@ -341,7 +355,9 @@ public final class LayerwiseRun {
             let top = sub.layers - below - trained
             plans += Array(repeating: LayerPlan(), count: top)
             trainer = try Trainer(model: sub, settings: s, plans: plans)
-            trainers[j] = trainer
+            // Only random robin comes back to a segment: bottom up, its state
+            // (and the thread team of its workspace) goes when the visit ends.
+            if settings.rounds > 1 { trainers[j] = trainer }
         }
         // Dropout: on layer a's input, and on the gradient entering layer b.
         let ia = below, ib = below + trained - 1
