@@ -155,7 +155,7 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
             f = h5py.File("nan.h5", "r+"); X = f["train/X"][()]; X[7, 3] = float("nan"); f["train/X"][...] = X; f.close()
             PY
             """)
-        assertFails(try sh("dl-layerwise step \(arch) --layer 2 nan.h5 -o out.h5"), status: 1, mentions: "nan.h5: /train/X has a NaN or Inf value in row 7")
+        assertFails(try sh("dl-layerwise step \(arch) --layer 2 nan.h5 -o out.h5"), status: 1, mentions: "layer 2: nan.h5: /train/X has a NaN or Inf value in row 7 (re-make the features of layer 1)")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/out.h5"), "no partial output")
     }
 }

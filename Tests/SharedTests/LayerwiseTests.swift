@@ -120,6 +120,30 @@ final class LayerwiseTests: XCTestCase {
         XCTAssertNotEqual(try layer1(epochs: 1, decay: 1), plain, "dropout is on")
     }
 
+    /// The engine's layer-wise run against its float64 twin (Layerwise/LayerwiseReference.swift):
+    /// three hidden layers, decision layers and a decision block, the lr/wd schedule, one and two threads.
+    func testLayerwiseMatchesTheFloat64Reference() throws {
+        var net = try MLP(widths: [5, 9, 7, 6, 3], hidden: .tanh, head: OutputHead(.softmax))
+        net.initialize(.glorot, seed: 4)
+        let task = try tinyTask(rows: 96, d: 5, K: 3, seed: 5)
+        let X = task.X.storage.map(Double.init), T = targetsMatrix(task, K: 3, (0, 1))
+        for decision in [[], [4]] {
+            var s = LayerwiseSettings()
+            s.training.batchSize = 32; s.training.learningRate = 0.1; s.training.weightDecay = 0.01
+            s.training.seed = 9; s.training.logEpochs = false
+            s.epochs = [3, 2, 2]
+            s.decision = decision
+            let want = try referenceLayerwise(net, X: X, T: T, rows: 96, settings: s)
+            for threads in [1, 2] {
+                s.training.threads = threads
+                let got = try LayerwiseRun(net: net, train: task, test: nil, settings: s, file: "tiny").run().model.parameters
+                let worst = zip(got, want).map { abs(Double($0) - $1) }.max() ?? 0
+                XCTAssertLessThan(worst, 1e-5, "decision \(decision), \(threads) threads: largest difference \(worst)")
+                XCTAssertNotEqual(got, net.parameters)
+            }
+        }
+    }
+
     func testStackChecksTheChain() throws {
         XCTAssertThrowsError(try stackLayerwise([]))
     }

@@ -180,6 +180,8 @@ public final class LayerwiseRun {
     /// valid while layers 1…c keep the counts it was made with.
     var version: [Int]
     var cache: (layer: Int, version: [Int], train: Matrix, test: Matrix?)?
+    /// The layer of the features the run was given (a step), if any.
+    let cache0Layer: Int?
     var trainers: [Int: Trainer] = [:]
     var epochsDone: [Int: Int] = [:]
     public private(set) var records: [SegmentRecord] = []
@@ -214,6 +216,7 @@ public final class LayerwiseRun {
         if let f = features {
             cache = (f.layer, Array(repeating: 0, count: f.layer), f.train, f.test)
         }
+        cache0Layer = features?.layer
         let l = (features?.layer ?? 0) + 1
         for X in [train.X] + (test.map { [$0.X] } ?? []) where X.cols != net.widths[l - 1] {
             throw DLError.input("\(file): X has \(X.cols) columns, but layer \(l) of \(net.architecture) takes \(net.widths[l - 1]) inputs",
@@ -276,11 +279,16 @@ public final class LayerwiseRun {
         return block
     }
 
-    /// A learning task of `rows` (all when nil) of the training set, with inputs `X`.
-    func task(_ base: LearningTask, X: Matrix, rows: [Int]?, what: String) throws -> LearningTask {
+    /// A learning task of `rows` (all when nil) of the training set, with inputs
+    /// `X`; `made`: X are features this run computed (not the data's, which were checked).
+    func task(_ base: LearningTask, X: Matrix, rows: [Int]?, what: String, made: Bool) throws -> LearningTask {
         var split = Split(name: base.name, X: X, y: base.labels, Y: base.Y)
         if let rows { split = split.selecting(rows) }
-        return try LearningTask(split: split, file: what)
+        do {
+            return try LearningTask(split: split, file: what)
+        } catch let e as DLError where e.kind == .input && made {
+            throw DLError.input(e.what, hint: "the layers below diverged: lower --lr, --wd or --wd-growth")
+        }
     }
 
     /// One visit of segment j: train it `visitEpochs(j)` epochs, from where its last visit ended.
@@ -320,8 +328,9 @@ public final class LayerwiseRun {
                                     hint: "use a larger max= in --kfilter, or a smaller --batch-size")
             }
         }
-        let trainTask = try task(train, X: trainX, rows: rows, what: what)
-        let testTask = try test.map { try task($0, X: testX!, rows: nil, what: what) }
+        let made = settings.mode == .checkpoint && a - 1 > (cache0Layer ?? 0)
+        let trainTask = try task(train, X: trainX, rows: rows, what: what, made: made)
+        let testTask = try test.map { try task($0, X: testX!, rows: nil, what: what, made: made) }
         rec.trainRows = trainTask.rows
         rec.keptFraction = Double(trainTask.rows) / Double(max(1, train.rows))
 

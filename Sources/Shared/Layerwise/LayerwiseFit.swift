@@ -39,7 +39,12 @@ public func layerwiseStep(_ data: DataFile, file: String, layer i: Int, _ o: Fit
     }
     // The net's widths from layer i on must fit the features and the labels.
     let upper = try net.slice(i...net.layers)
-    let (train, test) = try fitTasks(data, model: upper, file: file, o)
+    let train: LearningTask, test: LearningTask?
+    do {
+        (train, test) = try fitTasks(data, model: upper, file: file, o)
+    } catch let e as DLError where e.kind == .input {
+        throw i == 1 ? e : DLError.input("layer \(i): \(e.what)", hint: "re-make the features of layer \(i - 1)")
+    }
     let run = try LayerwiseRun(net: net, train: train, test: test, settings: s, file: file,
                                features: (i - 1, train.X, test?.X))
     let part = try run.trainSegment(i - 1)
