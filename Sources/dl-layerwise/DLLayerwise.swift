@@ -7,10 +7,11 @@ struct DLLayerwise: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-layerwise",
         abstract: "Deep layer-wise learning (Th. 6): train an MLP a layer (or a segment) at a time under a temporary decision layer.",
-        usage: "dl-layerwise [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-layerwise step --arch WIDTHS --layer I [OPTIONS] DATA --features FILE\n       dl-layerwise stack STEP... ",
+        usage: "dl-layerwise [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-layerwise step --arch WIDTHS --layer I [OPTIONS] DATA --features FILE\n       dl-layerwise stack STEP...",
         discussion: """
             Writes one model file in dl-fit's format (dl-fit eval, dl-measure and
-            dl-compress read it) with the per-layer log under /model/layerwise.
+            every tool that reads models read it), the per-layer log under
+            /model/layerwise.
             e.g.:
               dl-data fashion-mnist | dl-layerwise --arch 784-392-196-50-10 -o dll.h5
               dl-layerwise step --arch 784-392-50-10 --layer 1 data.h5 \\

@@ -32,6 +32,8 @@ final class PinnedOutputsTests: EndToEndCase {
         ("redundancy.tsv", "dl-measure redundancy sgd.h5 spirals.h5 -k 3,5 --batch 200 --threads 2 -q -o redundancy.tsv"),
         ("entropy.tsv", "dl-measure entropy sgd.h5 spirals.h5 --bits 4,8 --threads 2 -q -o entropy.tsv"),
         ("rank.tsv", "dl-measure rank sgd.h5 --threads 2 -q -o rank.tsv"),
+        ("dll.h5", "dl-layerwise spirals.h5 --arch 2-16-16-16-2 --hidden tanh --epochs 2,1,1 --decision 8 --input-dropout 0.2 --grad-dropout 0.3 --wd 0.001 --threads 2 -q -o dll.h5"),
+        ("dll-robin.h5", "dl-layerwise spirals.h5 --arch 2-12-12-12-2 --subnet-size 2 --rounds 2 --epochs-per-round 1 --order random --kfilter k=3,batch=200,max=0.5 --batch-size 32 --mode feednet --seed 3 --threads 2 -q -o dll-robin.h5"),
     ]
 
     /// Outputs that do not depend on the BLAS kernel.
@@ -59,6 +61,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "6f87db42a4c373cc162aa285a36896acb7f3e5ea85c5af7cbf43b964db804c75",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "bdb1f325306b901579fee0bb2a7251907188b81a07421b542fffe2c71266ffea",
+            "dll.h5": "ed5b195a6452a8063bcd90660e564d97e869475ca1a11625ea583e30031f92ed",
+            "dll-robin.h5": "5fe226d1ae24574ef74c554613c7201402f665db1f13b948c5f6659344c8b619",
         ],
         "SkylakeX": [
             "sgd.h5": "d446c34abdcedb6a355bababecae710b6bfe043b338e642915c6bc842b20592d",
@@ -72,6 +76,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "6f87db42a4c373cc162aa285a36896acb7f3e5ea85c5af7cbf43b964db804c75",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "bdb1f325306b901579fee0bb2a7251907188b81a07421b542fffe2c71266ffea",
+            "dll.h5": "ed5b195a6452a8063bcd90660e564d97e869475ca1a11625ea583e30031f92ed",
+            "dll-robin.h5": "5fe226d1ae24574ef74c554613c7201402f665db1f13b948c5f6659344c8b619",
         ],
         "Haswell": [
             "sgd.h5": "42e4722b7adf49f4a1c55355db5d6fd2e99a0bd8673065ff7a9b449127af663b",
@@ -85,6 +91,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "63e7c9b01271518a8f5001d7779e3ba9cc04974bf473e67006c2cb23705aa949",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "8537c1b16286b240979aa76ab9ef99272c30e62045d321ceee73f907eaf69f09",
+            "dll.h5": "5a4531c41556d450fe185d705a5bcef7a9948fd9aedbc689ae80460d60fa4ef5",
+            "dll-robin.h5": "f445ed00886f9e147029cb18b11f365a584df35c044fce1bcfa100fecc2f2ef2",
         ],
         "Zen": [
             "sgd.h5": "42e4722b7adf49f4a1c55355db5d6fd2e99a0bd8673065ff7a9b449127af663b",
@@ -98,6 +106,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "63e7c9b01271518a8f5001d7779e3ba9cc04974bf473e67006c2cb23705aa949",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "8537c1b16286b240979aa76ab9ef99272c30e62045d321ceee73f907eaf69f09",
+            "dll.h5": "5a4531c41556d450fe185d705a5bcef7a9948fd9aedbc689ae80460d60fa4ef5",
+            "dll-robin.h5": "f445ed00886f9e147029cb18b11f365a584df35c044fce1bcfa100fecc2f2ef2",
         ],
         "Sandybridge": [
             "sgd.h5": "ee637726fa7b62e9cab82e5b5e9a8d1fc28f01d7dd930ade56c55ee116bbb548",
@@ -111,6 +121,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "63e7c9b01271518a8f5001d7779e3ba9cc04974bf473e67006c2cb23705aa949",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "bc48e1cdbd8e932d1fbff7c7facaae6cd511b3dd8cc65d67a4e4d9cb0703393c",
+            "dll.h5": "bcc7a1a44032bc770364d381c67852fb8800c13ac546f7ea91f97d809b47e781",
+            "dll-robin.h5": "8deba4af2898dc0a28d263d9094fc6381c8a371a7809a8a22cfe1950e533af99",
         ],
         "Prescott": [
             "sgd.h5": "82af06ec57905ecb8ae8392e698151cc03aa320fdf5a4dd0c269326127818e58",
@@ -124,6 +136,8 @@ final class PinnedOutputsTests: EndToEndCase {
             "redundancy.tsv": "63e7c9b01271518a8f5001d7779e3ba9cc04974bf473e67006c2cb23705aa949",
             "entropy.tsv": "80a3121390baf44bfe66b2ca5f4c2c5a5a0215f82b0b80d808eef49bcd98690f",
             "rank.tsv": "5502db70610d3030fdec2a9932410fec8c0fa2476eeccc9dbe9d54e66b559677",
+            "dll.h5": "ce5771e305a7af9560652ded88940f747b3221185e56e667e114527b6942a3a2",
+            "dll-robin.h5": "b5add47b00517fe1270b7ee3321ef399efbc7e46bb3517e4414eb8b6ef7c86b6",
         ],
     ]
 
