@@ -108,8 +108,7 @@ struct Train: ParsableCommand {
         }
         try writeReport(report, record)
         if let dir = checkpointDir {
-            for i in 1..<model.layers {
-                let f = try layerwiseFeatures(data, model: model, layer: i, file: name, threads: common.threadCount)
+            try forEachLayerwiseFeatures(data, model: model, file: name, threads: common.threadCount) { i, f in
                 try writeDataFile(f, to: OutputTarget(dir + "/layer-\(i).h5"), command: historyEntry())
             }
             Log.info("wrote the features of layers 1…\(model.layers - 1) to \(dir)/layer-I.h5")

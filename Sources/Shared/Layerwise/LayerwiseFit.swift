@@ -51,18 +51,32 @@ public func layerwiseStep(_ data: DataFile, file: String, layer i: Int, _ o: Fit
     let source = layerwiseSource(data)
     let record = LayerwiseRecord(settings: s, arch: net.architecture, source: source, layer: i, result: run.result,
                                  recordTime: o.recordTime)
-    var features = try featureData(data, model: try part.slice(1...1), layer: 1, file: file, threads: s.training.threads)
-    features.attributes["feature_layer"] = .integer(Int64(i))
-    features.attributes["feature_model"] = .string(net.architecture)
-    features.attributes["layerwise_source"] = .string(source)
+    let features = try nextFeatures(data, layer: try part.slice(1...1), i, of: net, source: source, file: file,
+                                    threads: s.training.threads)
     return (part, record, layerwiseMetadata(trainSplit, o, initialization: initialization, test: test, record), features)
 }
 
-/// The feature file of hidden layer i of a layer-wise net (`--checkpoint-dir`).
-public func layerwiseFeatures(_ data: DataFile, model: MLP, layer i: Int, file: String, threads: Int) throws -> DataFile {
-    var f = try featureData(data, model: model, layer: i, file: file, threads: threads)
-    f.attributes["layerwise_source"] = .string(layerwiseSource(data))
+/// The feature file of layer i of `net` from the feature file of layer i − 1
+/// (or the data): layer i alone over `below`'s X, so a chain of steps and
+/// `forEachLayerwiseFeatures` compute the same bits.
+func nextFeatures(_ below: DataFile, layer: MLP, _ i: Int, of net: MLP, source: String, file: String, threads: Int) throws -> DataFile {
+    var f = try featureData(below, model: layer, layer: 1, file: file, threads: threads)
+    f.attributes["feature_layer"] = .integer(Int64(i))
+    f.attributes["feature_model"] = .string(net.architecture)
+    f.attributes["layerwise_source"] = .string(source)
     return f
+}
+
+/// Calls `body` with the feature file of every hidden layer 1…k−1 of a
+/// layer-wise net in turn (`--checkpoint-dir`), each from the one below.
+public func forEachLayerwiseFeatures(_ data: DataFile, model: MLP, file: String, threads: Int,
+                                     _ body: (Int, DataFile) throws -> Void) throws {
+    let source = layerwiseSource(data)
+    var below = data
+    for i in 1..<model.layers {
+        below = try nextFeatures(below, layer: try model.slice(i...i), i, of: model, source: source, file: file, threads: threads)
+        try body(i, below)
+    }
 }
 
 /// A stacked net's metadata: the last step's, its epochs the sum over every step.
