@@ -6,21 +6,8 @@ import Foundation
 //   half-space of its weight vector, Figure 5.17); the feature's H(Y|Z) is the
 //   entropy of the class distribution over its selection, and the layer's is the
 //   mean over its features.
-// - The entropy of a weight tensor (Th. 3.4, Algorithm 1): a 2^M-bin histogram of
-//   the weights, uniformly quantized between their min and max.
-
-/// Shannon entropy in bits of a histogram of counts; 0 for an empty one.
-public func entropyBits<C: Collection>(_ counts: C) -> Double where C.Element: BinaryInteger {
-    var total = 0.0
-    for c in counts where c > 0 { total += Double(c) }
-    guard total > 0 else { return 0 }
-    var h = 0.0
-    for c in counts where c > 0 {
-        let p = Double(c) / total
-        h -= p * log2(p)
-    }
-    return max(h, 0)
-}
+// The entropy of a weight tensor (Th. 3.4, Algorithm 1) lives with the quantizer
+// it is measured through, in Compress/Quantize.swift.
 
 public struct SelectionEntropy: Equatable, Sendable {
     /// H(Y|Z): the mean of `perFeature` over the features that select at least one sample.
@@ -70,40 +57,4 @@ public func conditionalEntropy(_ Z: Matrix, labels: [Int32], classes: Int, thres
     }
     return SelectionEntropy(mean: alive > 0 ? sum / Double(alive) : .nan, perFeature: perFeature, dead: n - alive,
                             selectedFraction: m > 0 && n > 0 ? Double(selected) / (Double(m) * Double(n)) : 0)
-}
-
-/// The bin of w among `levels` equal bins over [wmin, wmax], counted up from
-/// wmin (the orientation of the thesis' decoder, Algorithm 2); wmax falls in the top bin.
-@inline(__always)
-public func quantizeIndex(_ w: Float, wmin: Float, wmax: Float, levels: Int) -> Int {
-    guard wmax > wmin else { return 0 }
-    let q = Int((Double(levels) * (Double(w) - Double(wmin)) / (Double(wmax) - Double(wmin))).rounded(.down))
-    return min(max(q, 0), levels - 1)
-}
-
-/// The entropy in bits of a weight tensor quantized to 2^bits levels between its
-/// min and max (Algorithm 1's ESTIMATE ENTROPY). With `sampleFraction` < 1 the
-/// histogram is taken over a seeded random subset of ⌈F·n⌉ weights, as the
-/// thesis estimates it; the range always comes from all weights.
-public func weightEntropy(_ w: [Float], bits: Int, sampleFraction: Double = 1, seed: UInt64 = 0) throws -> Double {
-    guard (1...24).contains(bits) else { throw DLError.usage("the histogram needs 1…24 bits, not \(bits)") }
-    guard sampleFraction > 0 && sampleFraction <= 1 else {
-        throw DLError.usage("the sample fraction must lie in (0, 1], not \(sampleFraction)")
-    }
-    guard !w.isEmpty else { return 0 }
-    guard let wmin = w.min(), let wmax = w.max(), wmin.isFinite, wmax.isFinite, !w.contains(where: { $0.isNaN }) else {
-        throw DLError.input("weights with NaN or Inf values have no entropy")
-    }
-    let levels = 1 << bits
-    var hist = [Int](repeating: 0, count: levels)
-    if sampleFraction >= 1 {
-        for v in w { hist[quantizeIndex(v, wmin: wmin, wmax: wmax, levels: levels)] += 1 }
-    } else {
-        let size = max(1, Int((sampleFraction * Double(w.count)).rounded(.up)))
-        var rng = RNG(seed: seed, stream: .weightSample)
-        for i in rng.permutation(w.count).prefix(size) {
-            hist[quantizeIndex(w[i], wmin: wmin, wmax: wmax, levels: levels)] += 1
-        }
-    }
-    return entropyBits(hist)
 }

@@ -1,0 +1,188 @@
+import XCTest
+import Shared
+
+final class CompressTests: XCTestCase {
+    /// Classic Huffman's total cost (Σ count·length), by repeatedly merging the two lightest: the twin.
+    func referenceHuffmanCost(_ counts: [UInt64]) -> UInt64 {
+        var w = counts.filter { $0 > 0 }
+        if w.count < 2 { return w.first ?? 0 }
+        var cost: UInt64 = 0
+        while w.count > 1 {
+            w.sort(by: >)
+            let a = w.removeLast(), b = w.removeLast()
+            cost += a + b
+            w.append(a + b)
+        }
+        return cost
+    }
+
+    func kraft(_ lengths: [UInt8]) -> Double { lengths.filter { $0 > 0 }.reduce(0) { $0 + pow(2, -Double($1)) } }
+
+    func cost(_ counts: [UInt64], _ lengths: [UInt8]) -> UInt64 { zip(counts, lengths).reduce(0) { $0 + $1.0 * UInt64($1.1) } }
+
+    func testLengthsAreOptimalAndMeetKraft() throws {
+        var rng = RNG(seed: 1)
+        for trial in 0..<200 {
+            let n = 1 + rng.below(300)
+            let counts = (0..<n).map { _ in rng.below(4) == 0 ? 0 : UInt64(1 + rng.below(trial % 2 == 0 ? 10 : 100_000)) }
+            let lengths = try huffmanLengths(counts)
+            let used = counts.filter { $0 > 0 }.count
+            XCTAssertEqual(lengths.count, n)
+            for (c, l) in zip(counts, lengths) { XCTAssertEqual(c > 0, l > 0) }
+            if used >= 2 {
+                XCTAssertEqual(kraft(lengths), 1, accuracy: 1e-12, "a complete code")
+                XCTAssertEqual(cost(counts, lengths), referenceHuffmanCost(counts), "trial \(trial): as short as Huffman")
+            } else if used == 1 {
+                XCTAssertEqual(lengths.max(), 1)
+            }
+            XCTAssertEqual(try huffmanLengths(counts), lengths, "deterministic")
+        }
+    }
+
+    /// Fibonacci counts make Huffman codes as long as n − 1: the limit binds,
+    /// and the limited code is still complete and no worse than any other within it.
+    func testLengthLimitBinds() throws {
+        var counts: [UInt64] = [1, 1]
+        while counts.count < 30 { counts.append(counts[counts.count - 1] + counts[counts.count - 2]) }
+        XCTAssertEqual(try huffmanLengths(counts, maxLength: 40).max(), 29)
+        XCTAssertEqual(try huffmanLengths(counts).max(), UInt8(huffmanMaxLength))
+        for limit in [5, 8, 12] {
+            let l = try huffmanLengths(counts, maxLength: limit)
+            XCTAssertEqual(Int(l.max()!), limit)
+            XCTAssertEqual(kraft(l), 1, accuracy: 1e-12)
+            XCTAssertGreaterThanOrEqual(cost(counts, l), referenceHuffmanCost(counts))
+        }
+        // The only code of length ≤ 5 for 32 symbols is the flat one.
+        XCTAssertEqual(Set(try huffmanLengths([UInt64](repeating: 3, count: 31) + [1_000_000], maxLength: 5)), [5])
+        XCTAssertThrowsError(try huffmanLengths([UInt64](repeating: 1, count: 33), maxLength: 5))
+    }
+
+    /// The canonical code decodes what it encodes, and agrees with a decoder
+    /// that reads the stream bit by bit against the code words (the twin).
+    func testCanonicalCodeRoundTripsAndMatchesABitByBitDecoder() throws {
+        var rng = RNG(seed: 2)
+        for trial in 0..<60 {
+            let k = 1 + rng.below(trial % 3 == 0 ? 5000 : 40)
+            let skew = 1 + rng.below(6)
+            let symbols = (0..<(1 + rng.below(3000))).map { _ in UInt32(min(k - 1, rng.below(k) / skew)) }
+            var counts = [UInt64](repeating: 0, count: k)
+            for s in symbols { counts[Int(s)] += 1 }
+            let code = try CanonicalCode(lengths: try huffmanLengths(counts, maxLength: trial % 2 == 0 ? 24 : 12))
+            let bytes = try symbols.withUnsafeBufferPointer { try code.encode($0) }
+            XCTAssertEqual(bytes.count, (code.encodedBits(symbols) + 7) / 8)
+            var out = [UInt32](repeating: 0, count: symbols.count)
+            try bytes.withUnsafeBufferPointer { b in try out.withUnsafeMutableBufferPointer { try code.decode(b, count: symbols.count, into: $0.baseAddress!) } }
+            XCTAssertEqual(out, symbols, "trial \(trial)")
+            // Twin: code words as bit strings, matched as the bits come.
+            var words: [String: UInt32] = [:]
+            for s in 0..<k where code.lengths[s] > 0 {
+                let l = Int(code.lengths[s])
+                let word = String(String(code.codes[s], radix: 2).reversed()).padding(toLength: l, withPad: "0", startingAt: 0)
+                words[String(word.reversed())] = UInt32(s)
+            }
+            let bits = bytes.map { String(String($0, radix: 2).reversed()).padding(toLength: 8, withPad: "0", startingAt: 0) }
+                .map { String($0.reversed()) }.joined()
+            var twin: [UInt32] = [], current = ""
+            for c in bits where twin.count < symbols.count {
+                current.append(c)
+                if let s = words[current] { twin.append(s); current = "" }
+            }
+            XCTAssertEqual(twin, symbols, "trial \(trial): bit-by-bit decoder")
+        }
+    }
+
+    func quantizeReference(_ w: [Float], bits: Int) -> [Float] {
+        let lo = Double(w.min()!), hi = Double(w.max()!), n = Double(1 << bits)
+        return w.map { v in
+            guard hi > lo else { return Float(lo) }
+            let q = min(n - 1, ((Double(v) - lo) * n / (hi - lo)).rounded(.down))
+            return Float(lo + (hi - lo) * (q + 0.5) / n)
+        }
+    }
+
+    /// decode(encode(W)) is quantize(W) bit for bit, at the width Algorithm 1 picks.
+    func testPackedTensorsDecodeToTheirQuantization() throws {
+        var rng = RNG(seed: 3)
+        var s = CompressionSettings()
+        let tensors: [[Float]] = [
+            (0..<5000).map { _ in Float(rng.normal() * 0.05) },
+            (0..<777).map { _ in Float(rng.uniform() * 2 - 1) },
+            [Float](repeating: 0.25, count: 100),   // constant: w_min = w_max
+            [3.5],                                  // one element
+            [-1, 1, -1, 1, 1],                      // two symbols, the rest of 2^N unused
+            (0..<300).map { Float($0 % 7) },
+        ]
+        for (t, w) in tensors.enumerated() {
+            for mode in 0..<4 {
+                s.fixedBits = mode < 2 ? nil : [8, 3][mode - 2]
+                s.huffman = mode % 2 == 0
+                let p = try packTensor(w, shape: [w.count], s)
+                let got = try unpackTensor(p)
+                let want = quantizeReference(w, bits: p.bits)
+                XCTAssertEqual(got.map(\.bitPattern), want.map(\.bitPattern), "tensor \(t), mode \(mode)")
+                XCTAssertEqual(got, try quantizedWeights(w, s))
+                if s.fixedBits == nil {
+                    XCTAssertEqual(p.bits, min(16, max(1, Int((p.entropy + 5).rounded(.up)))))
+                    XCTAssertEqual(p.entropy, try weightEntropy(w, bits: 4, sampleFraction: 0.03), "H from a 3% sample at M = 4")
+                }
+                if !s.huffman { XCTAssertEqual(p.stream.count, (w.count * p.bits + 7) / 8) }
+            }
+        }
+        // The Huffman stream of a Gaussian tensor: within 0.05 bits a weight of the
+        // entropy of its N-bit symbols (and so below N bits).
+        s.fixedBits = nil; s.huffman = true
+        let p = try packTensor(tensors[0], shape: [50, 100], s)
+        let hN = try weightEntropy(tensors[0], bits: p.bits)
+        let rate = Double(p.stream.count * 8) / 5000
+        XCTAssertGreaterThanOrEqual(rate, hN - 1e-9)
+        XCTAssertLessThan(rate, hN + 0.05, "N = \(p.bits), H_N = \(hN)")
+        for bad: [Float] in [[1, .nan], [.infinity, 0], [-.infinity]] {
+            XCTAssertThrowsError(try packTensor(bad, shape: [bad.count], s)) { e in
+                XCTAssertTrue("\(e)".contains("NaN or Inf"), "\(e)")
+            }
+        }
+        XCTAssertThrowsError(try packTensor([1, 2, 3], shape: [2, 2], s))
+    }
+
+    /// Damaged packages fail with an error, never a trap or wrong weights: every
+    /// single-bit flip of a stream, truncations, lying counts and lengths, N out of range.
+    func testDamagedPackagesAreRefused() throws {
+        var rng = RNG(seed: 4)
+        let w = (0..<400).map { _ in Float(rng.normal()) }
+        for huffman in [true, false] {
+            var s = CompressionSettings()
+            s.huffman = huffman
+            let p = try packTensor(w, shape: [20, 20], s)
+            let good = try unpackSymbols(p)
+            var refused = 0
+            for byte in 0..<p.stream.count {
+                for bit in 0..<8 {
+                    var d = p
+                    d.stream[byte] ^= 1 << UInt8(bit)
+                    if let q = try? unpackSymbols(d) { XCTAssertEqual(q, good, "a flip that decodes must not change the weights") } else { refused += 1 }
+                }
+            }
+            XCTAssertEqual(refused, p.stream.count * 8, "every flipped bit is caught (huffman: \(huffman))")
+            var t = p; t.stream.removeLast(); XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.stream.append(0); XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.shape = [20, 21]; XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.shape = [1 << 30, 1 << 30]; XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.shape = [-1, 5]; XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.bits = 0; XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.bits = 40; XCTAssertThrowsError(try unpackSymbols(t))
+            t = p; t.wmax = .nan; XCTAssertThrowsError(try unpackSymbols(t))
+            if huffman {
+                t = p; t.lengths[0] = 1; t.lengths[1] = 1; t.lengths[2] = 1; XCTAssertThrowsError(try unpackSymbols(t), "Kraft above 1")
+                t = p; t.lengths[3] = 30; XCTAssertThrowsError(try unpackSymbols(t))
+                t = p; t.lengths.removeLast(); XCTAssertThrowsError(try unpackSymbols(t))
+            }
+        }
+        // Random garbage: errors only.
+        for _ in 0..<2000 {
+            var p = PackedTensor(shape: [rng.below(50)], wmin: -1, wmax: 1, bits: 1 + rng.below(6), entropy: .nan,
+                                 lengths: [], stream: (0..<rng.below(40)).map { _ in UInt8(rng.below(256)) }, checksum: rng.next())
+            if rng.below(2) == 0 { p.lengths = (0..<(1 << p.bits)).map { _ in UInt8(rng.below(9)) } }
+            _ = try? unpackSymbols(p)
+        }
+    }
+}
