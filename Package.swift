@@ -9,6 +9,7 @@ let package = Package(
     name: "dl",
     platforms: [.macOS(.v13)],
     products: [
+        .executable(name: "dl-compress", targets: ["dl-compress"]),
         .executable(name: "dl-data", targets: ["dl-data"]),
         .executable(name: "dl-fit", targets: ["dl-fit"]),
         .executable(name: "dl-kfilter", targets: ["dl-kfilter"]),
@@ -33,6 +34,7 @@ let package = Package(
             ],
             swiftSettings: optimize
         ),
+        .executableTarget(name: "dl-compress", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-data", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-fit", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-kfilter", dependencies: ["Shared"], swiftSettings: optimize),

@@ -19,7 +19,8 @@ final class FileKindTests: XCTestCase {
         XCTAssertEqual(try dlKind(of: try makeFile(kind: "data")), .data)
         XCTAssertEqual(try dlKind(of: try makeFile(kind: "model")), .model)
         XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: nil)) }.contains("not a dl file (no dl_kind attribute)"))
-        XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: "packed")) }.contains("a dl packed file, which this version of dl does not know"))
+        XCTAssertEqual(try dlKind(of: try makeFile(kind: "packed")), .packed)
+        XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: "neurashed")) }.contains("a dl neurashed file, which this version of dl does not know"))
         let m = message { try expectKind(try self.makeFile(kind: "model"), [.data]) }
         XCTAssertTrue(m.contains("is a dl model file; expected data (make data files with dl-data)"), m)
         let bad = try H5File.createInMemory()

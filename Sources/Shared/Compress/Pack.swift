@@ -50,6 +50,8 @@ public struct PackedTensor: Equatable, Sendable {
     /// FNV-1a 64 of the symbols, as little-endian UInt32s.
     public var checksum: UInt64
 
+    public var count: Int { shape.reduce(1, *) }
+
     public init(shape: [Int], wmin: Float, wmax: Float, bits: Int, entropy: Double, lengths: [UInt8], stream: [UInt8], checksum: UInt64) {
         self.shape = shape
         self.wmin = wmin

@@ -35,6 +35,8 @@ public struct MeasureInputs {
                 inputs.model = model
                 inputs.metadata = meta
                 inputs.modelName = name
+            case .packed:
+                throw DLError.input("\(name) is a packed model", hint: "decode it first: dl-compress -d \(name) -o model.h5")
             case .data:
                 guard inputs.data == nil else { throw DLError.usage("two data files given (\(inputs.dataName!) and \(name))") }
                 inputs.data = try readDataFile(file)

@@ -10,6 +10,33 @@ public func checkSchema(_ file: H5File) throws {
     switch try dlKind(of: file) {
     case .data: try checkDataSchema(file)
     case .model: try checkModelSchema(file)
+    case .packed: try checkPackedSchema(file)
+    }
+}
+
+func checkPackedSchema(_ file: H5File) throws {
+    guard file.root.kind(of: "packed") == .group else { throw DLError.input("\(file.name) has no /packed group") }
+    let g = try file.root.openGroup("packed")
+    guard let w = try g.attribute("widths")?.integerArray, w.count >= 2, w.allSatisfy({ $0 >= 1 }) else {
+        throw DLError.input("\(file.name): /packed widths is not a list of two or more positive integers")
+    }
+    guard g.kind(of: "layers") == .group else { throw DLError.input("\(file.name): /packed has no layers") }
+    let layers = try g.openGroup("layers")
+    for i in 1..<w.count {
+        for name in ["W", "b"] {
+            let path = "\(i)"
+            guard layers.kind(of: path) == .group, try layers.openGroup(path).kind(of: name) == .group else {
+                throw DLError.input("\(file.name): /packed/layers/\(i)/\(name) is missing")
+            }
+            let t = try layers.openGroup(path).openGroup(name)
+            for d in ["stream"] + (t.kind(of: "lengths") == .dataset ? ["lengths"] : []) {
+                guard t.kind(of: d) == .dataset else { throw DLError.input("\(file.name): \(t.path) has no \(d)") }
+                let info = try t.datasetInfo(d)
+                guard info.dtype == "uint8", info.shape.count == 1 else {
+                    throw DLError.input("\(file.name): \(t.path)/\(d) is \(info.dtype) \(info.shape), expected uint8 [n]")
+                }
+            }
+        }
     }
 }
 

@@ -8,12 +8,15 @@ public enum DLKind: String, CaseIterable, Sendable {
     case data
     /// A trained net (dl-fit).
     case model
+    /// A model's weights through Th. Algorithm 1 (dl-compress).
+    case packed
 
     /// The tool that makes files of this kind, for hints.
     public var maker: String {
         switch self {
         case .data: return "dl-data"
         case .model: return "dl-fit"
+        case .packed: return "dl-compress"
         }
     }
 }

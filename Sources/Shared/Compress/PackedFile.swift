@@ -1,0 +1,188 @@
+import Foundation
+
+// Packed files (dl_kind = "packed", docs/FORMAT.md): a model whose every W_i and
+// b_i went through Th. Algorithm 1. /packed carries /model's attributes as they
+// are (the net and its training record) and the compression settings; each
+// tensor is a group with its package:
+//   /packed/layers/i/{W,b}/stream    uint8 [bytes]   the bitstream, MSB first
+//   /packed/layers/i/{W,b}/lengths   uint8 [2^N]     Huffman code lengths (absent: N bits a weight)
+//   attributes: shape, wmin, wmax (float32 values), bits (N), entropy (H, NaN when fixed),
+//               checksum (FNV-1a 64 of the symbols, as int64)
+// `dl-compress -d` (Algorithm 2) turns it back into a model file.
+
+public struct PackedModel {
+    public var model: MLP
+    public var metadata: ModelMetadata
+    /// W_1, b_1, …, W_k, b_k.
+    public var tensors: [PackedTensor]
+    public var settings: CompressionSettings
+}
+
+/// Packs every tensor of `model` (Th. Algorithm 1), each with its own seed for the entropy sample.
+public func packModel(_ model: MLP, metadata: ModelMetadata, _ s: CompressionSettings) throws -> PackedModel {
+    var tensors: [PackedTensor] = []
+    for i in 1...model.layers {
+        for (t, (values, shape)) in [(model.weight(i).storage, [model.widths[i - 1], model.widths[i]]),
+                                     (model.bias(i), [model.widths[i]])].enumerated() {
+            var si = s
+            si.seed = s.seed &+ UInt64(2 * (i - 1) + t)
+            do {
+                tensors.append(try packTensor(values, shape: shape, si))
+            } catch let e as DLError where e.kind == .input {
+                throw e.within("layer \(i) \(t == 0 ? "W" : "b")")
+            }
+        }
+    }
+    return PackedModel(model: model, metadata: metadata, tensors: tensors, settings: s)
+}
+
+/// The model a packed model decodes to (Th. Algorithm 2).
+public func unpackModel(_ p: PackedModel, file: String) throws -> MLP {
+    var m = p.model
+    var values: [Float] = []
+    values.reserveCapacity(m.parameters.count)
+    for (n, t) in p.tensors.enumerated() {
+        do {
+            values += try unpackTensor(t)
+        } catch let e as DLError {
+            throw e.within("\(file): layer \(n / 2 + 1) \(n % 2 == 0 ? "W" : "b")")
+        }
+    }
+    m.parameters = values
+    return m
+}
+
+func compressionAttributes(_ s: CompressionSettings) -> [(String, H5AttributeValue)] {
+    var a: [(String, H5AttributeValue)] = [("compress_huffman", .integer(s.huffman ? 1 : 0)), ("compress_max_bits", .integer(Int64(s.maxBits)))]
+    if let n = s.fixedBits {
+        a.append(("compress_fixed_bits", .integer(Int64(n))))
+    } else {
+        a += [("compress_sample_fraction", .float(s.sampleFraction)), ("compress_preview_bits", .integer(Int64(s.previewBits))),
+              ("compress_floor", .float(s.floor)), ("compress_seed", .integer(Int64(bitPattern: s.seed)))]
+    }
+    return a
+}
+
+/// Writes a packed file into an empty file; `source` is the model file's /model group, whose attributes it keeps.
+public func writePackedFile(_ p: PackedModel, modelAttributes source: H5Group, to file: H5File, history: [String], command: String) throws {
+    let root = file.root
+    try root.setAttribute("dl_kind", DLKind.packed.rawValue)
+    try root.setAttribute("dl_format", dlFormatVersion)
+    try root.setAttribute("dl_history", history + [command])
+    let g = try root.createGroup("packed")
+    try source.copyAttributes(to: g)
+    for (k, v) in compressionAttributes(p.settings) { try g.setAttribute(k, v) }
+    let layers = try g.createGroup("layers")
+    for i in 1...p.model.layers {
+        let l = try layers.createGroup(String(i))
+        for (t, name) in ["W", "b"].enumerated() {
+            let tensor = p.tensors[2 * (i - 1) + t]
+            let tg = try l.createGroup(name)
+            try tg.write("stream", shape: [tensor.stream.count], values: tensor.stream)
+            if !tensor.lengths.isEmpty { try tg.write("lengths", shape: [tensor.lengths.count], values: tensor.lengths) }
+            try tg.setAttribute("shape", tensor.shape)
+            try tg.setAttribute("wmin", Double(tensor.wmin))
+            try tg.setAttribute("wmax", Double(tensor.wmax))
+            try tg.setAttribute("bits", tensor.bits)
+            try tg.setAttribute("entropy", tensor.entropy)
+            try tg.setAttribute("checksum", .integer(Int64(bitPattern: tensor.checksum)))
+        }
+    }
+}
+
+/// Reads a packed file (its structure checked; the streams are checked when decoded).
+public func readPackedFile(_ file: H5File) throws -> PackedModel {
+    try expectKind(file, [.packed])
+    try checkPackedSchema(file)
+    let g = try file.root.openGroup("packed")
+    let model = try readNetDescription(g, file: file.name)
+    let meta = try readModelMetadata(g, file: file.name)
+    guard g.kind(of: "layers") == .group else { throw DLError.input("\(file.name): /packed has no layers") }
+    let layers = try g.openGroup("layers")
+    var tensors: [PackedTensor] = []
+    for i in 1...model.layers {
+        for (name, shape) in [("W", [model.widths[i - 1], model.widths[i]]), ("b", [model.widths[i]])] {
+            let at = "\(file.name): /packed/layers/\(i)/\(name)"
+            guard layers.kind(of: String(i)) == .group, try layers.openGroup(String(i)).kind(of: name) == .group else {
+                throw DLError.input("\(at) is missing", hint: "re-make the packed file with dl-compress")
+            }
+            let tg = try layers.openGroup(String(i)).openGroup(name)
+            func attr(_ a: String) throws -> H5AttributeValue {
+                guard let v = try tg.attribute(a) else { throw DLError.input("\(at) has no \(a) attribute") }
+                return v
+            }
+            guard try attr("shape").integerArray?.map({ Int($0) }) == shape else {
+                throw DLError.input("\(at) has shape \(try attr("shape")), but the net's layer \(i) has \(shape)")
+            }
+            guard let wmin = try attr("wmin").double, let wmax = try attr("wmax").double, let bits = try attr("bits").integer,
+                  let checksum = try attr("checksum").integer else {
+                throw DLError.input("\(at): wmin, wmax, bits or checksum is not a number")
+            }
+            guard tg.kind(of: "stream") == .dataset else { throw DLError.input("\(at) has no stream") }
+            let stream = try tg.read("stream", as: UInt8.self).values
+            let lengths = tg.kind(of: "lengths") == .dataset ? try tg.read("lengths", as: UInt8.self).values : []
+            guard (1...16).contains(bits) else { throw DLError.input("\(at) has N = \(bits) bits, not 1…16", hint: "the packed file is damaged") }
+            tensors.append(PackedTensor(shape: shape, wmin: Float(wmin), wmax: Float(wmax), bits: Int(bits),
+                                        entropy: try tg.attribute("entropy")?.double ?? .nan, lengths: lengths, stream: stream,
+                                        checksum: UInt64(bitPattern: checksum)))
+        }
+    }
+    var s = CompressionSettings()
+    s.huffman = try g.attribute("compress_huffman")?.integer != 0
+    s.fixedBits = try g.attribute("compress_fixed_bits")?.integer.map { Int($0) }
+    return PackedModel(model: model, metadata: meta, tensors: tensors, settings: s)
+}
+
+/// One row of the compression report.
+public struct CompressionRow: Sendable {
+    public var tensor: String
+    public var count: Int
+    public var bits: Int
+    public var entropy: Double
+    /// Stream bits per weight (the Huffman-coded rate, or N).
+    public var streamBitsPerParam: Double
+    /// With the package's header: code lengths and the four numbers.
+    public var packageBitsPerParam: Double
+    public var maxError: Double
+    public var rmsError: Double
+}
+
+/// Per tensor and in total: N, H, bits per parameter, ratio to float32, and the
+/// quantization error of decoded against original weights.
+public func compressionReport(_ original: MLP, _ p: PackedModel, decoded: MLP) -> [CompressionRow] {
+    var rows: [CompressionRow] = []
+    var offset = 0
+    var total = (count: 0, stream: 0, package: 0, maxErr: 0.0, sq: 0.0)
+    for (n, t) in p.tensors.enumerated() {
+        let c = t.count
+        var maxErr = 0.0, sq = 0.0
+        for j in offset..<(offset + c) {
+            let e = Double(decoded.parameters[j]) - Double(original.parameters[j])
+            maxErr = max(maxErr, abs(e)); sq += e * e
+        }
+        offset += c
+        let streamBits = t.stream.count * 8, packageBits = streamBits + t.lengths.count * 8 + 4 * 64
+        rows.append(CompressionRow(tensor: "layers/\(n / 2 + 1)/\(n % 2 == 0 ? "W" : "b")", count: c, bits: t.bits, entropy: t.entropy,
+                                   streamBitsPerParam: c > 0 ? Double(streamBits) / Double(c) : 0,
+                                   packageBitsPerParam: c > 0 ? Double(packageBits) / Double(c) : 0,
+                                   maxError: maxErr, rmsError: c > 0 ? (sq / Double(c)).squareRoot() : 0))
+        total.count += c; total.stream += streamBits; total.package += packageBits
+        total.maxErr = max(total.maxErr, maxErr); total.sq += sq
+    }
+    rows.append(CompressionRow(tensor: "total", count: total.count, bits: 0, entropy: .nan,
+                               streamBitsPerParam: Double(total.stream) / Double(max(1, total.count)),
+                               packageBitsPerParam: Double(total.package) / Double(max(1, total.count)),
+                               maxError: total.maxErr, rmsError: (total.sq / Double(max(1, total.count))).squareRoot()))
+    return rows
+}
+
+/// The report as a tidy TSV.
+public func compressionTable(_ rows: [CompressionRow]) -> String {
+    func f(_ x: Double) -> String { x.isNaN ? "NA" : String(format: "%.6g", x) }
+    var s = "tensor\tcount\tbits\tentropy\tstream_bits_per_param\tpackage_bits_per_param\tratio_to_float32\tmax_error\trms_error\n"
+    for r in rows {
+        s += [r.tensor, String(r.count), r.bits > 0 ? String(r.bits) : "NA", f(r.entropy), f(r.streamBitsPerParam),
+              f(r.packageBitsPerParam), f(32 / r.packageBitsPerParam), f(r.maxError), f(r.rmsError)].joined(separator: "\t") + "\n"
+    }
+    return s
+}

@@ -1,0 +1,101 @@
+import XCTest
+import Foundation
+
+final class DLCompressEndToEndTests: EndToEndCase {
+    let model = """
+        dl-data spirals --rows 600 --test-rows 200 -q > d.h5 \
+        && dl-fit d.h5 --arch 2-32-32-2 --hidden tanh --epochs 3 --batch-size 32 -q -o m.h5
+        """
+
+    /// Encode, decode, read: the decoded weights are each tensor's quantization,
+    /// recomputed in numpy from the original weights (an independent twin), and
+    /// every tool reads the decoded model.
+    func testDecodedWeightsAreTheQuantizedOnes() throws {
+        let r = try sh("""
+            \(model) && dl-compress m.h5 --report r.tsv -o p.h5 && dl-compress -d p.h5 -o dec.h5 \
+            && dl-compress m.h5 -q > a.h5 && dl-compress m.h5 -q > b.h5 && cmp a.h5 b.h5 && dl-compress m.h5 --fixed 6 --no-huffman -q -o f.h5 \
+            && dl-compress -d f.h5 -q -o fdec.h5 && dl-fit eval dec.h5 d.h5 && dl-measure rank dec.h5 -q > /dev/null
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("bits each (ratio"), r.stderr)
+        XCTAssertTrue(r.out.contains("test\t200\t"), r.out)
+        let rows = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(rows.first, "tensor\tcount\tbits\tentropy\tstream_bits_per_param\tpackage_bits_per_param\tratio_to_float32\tmax_error\trms_error")
+        XCTAssertEqual(rows.count, 8, "6 tensors and the total")
+        XCTAssertTrue(rows.last!.hasPrefix("total\t1218\t"), String(rows.last!))
+        assertFails(try sh("dl-measure rank p.h5"), status: 1, mentions: "is a packed model (decode it first: dl-compress -d p.h5")
+        assertFails(try sh("dl-compress p.h5 -o x.h5"), status: 1, mentions: "p.h5 is a dl packed file; expected model")
+        assertFails(try sh("dl-compress -d m.h5 -o x.h5"), status: 1, mentions: "m.h5 is a dl model file; expected packed")
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            m, p, dec, f, fdec = (h5py.File(n) for n in ["m.h5", "p.h5", "dec.h5", "f.h5", "fdec.h5"])
+            assert p.attrs["dl_kind"] == "packed" and dec.attrs["dl_kind"] == "model"
+            assert p["packed"].attrs["architecture"] == "2-32-32-2" and dec["model"].attrs["head"] == m["model"].attrs["head"]
+            for packed, decoded, fixed in [(p, dec, None), (f, fdec, 6)]:
+                for i in "123":
+                    for t in "Wb":
+                        w = m["model/layers/%s/%s" % (i, t)][()].astype(np.float64)
+                        g = packed["packed/layers/%s/%s" % (i, t)]
+                        N = int(g.attrs["bits"])
+                        assert fixed is None or N == fixed
+                        lo, hi = float(g.attrs["wmin"]), float(g.attrs["wmax"])
+                        assert lo == w.min() and hi == w.max()
+                        q = np.minimum(np.floor((w - lo) * 2**N / (hi - lo)), 2**N - 1)
+                        want = (lo + (hi - lo) * (q + 0.5) / 2**N).astype(np.float32)
+                        got = decoded["model/layers/%s/%s" % (i, t)][()]
+                        assert np.array_equal(got, want), (i, t, np.abs(got - want).max())
+                        if fixed:
+                            assert "lengths" not in g and g["stream"].shape[0] == (w.size * N + 7) // 8
+                        else:
+                            L = g["lengths"][()]
+                            assert L.shape == (2**N,) and (2.0 ** -L[L > 0].astype(float)).sum() <= 1
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "ok\n")
+        // docs/FORMAT.md's snippet decodes a tensor to the same values as -d.
+        var snippet = try Shell.formatSnippet(reading: "out/model.packed.h5", as: "p.h5")
+        snippet += "\nassert np.array_equal(W, h5py.File('dec.h5')['model/layers/1/W'][()]); print('same')\n"
+        try snippet.write(toFile: dir + "/read.py", atomically: true, encoding: .utf8)
+        let doc = try sh("python3 read.py")
+        XCTAssertEqual(doc.status, 0, doc.stderr)
+        XCTAssertTrue(doc.out.hasSuffix("same\n"), doc.out)
+    }
+
+    /// A damaged packed file: one error line, exit 1, no output.
+    func testDamagedPackedFilesAreRefused() throws {
+        try sh("\(model) && dl-compress m.h5 -q -o p.h5")
+        assertFails(try sh("dl-compress m.h5 --fixed 0 -o x.h5"), status: 2, mentions: "fixed bits must lie in 1…16")
+        assertFails(try sh("dl-compress m.h5 -F 0 -o x.h5"), status: 2, mentions: "F must lie in (0, 1]")
+        assertFails(try sh("dl-compress -d p.h5 --report r.tsv -o x.h5"), status: 2, mentions: "--report describes an encoding")
+        try requireH5py()
+        let damage = [
+            ("flip.h5", "s = g['stream'][()]; s[len(s) // 2] ^= 0x10; del g['stream']; g['stream'] = s", "layer 1 W"),
+            ("short.h5", "s = g['stream'][()]; del g['stream']; g['stream'] = s[:-3]", "layer 1 W"),
+            ("bits.h5", "g.attrs['bits'] = 40", "N = 40 bits"),
+            ("kraft.h5", "L = g['lengths'][()]; L[:] = 1; del g['lengths']; g['lengths'] = L", "Kraft"),
+            ("shape.h5", "g.attrs['shape'] = np.array([2, 31])", "has shape"),
+            ("type.h5", "s = g['stream'][()].astype(np.float32); del g['stream']; g['stream'] = s", "expected uint8"),
+        ]
+        for (name, edit, _) in damage {
+            let r = try sh("""
+                python3 - <<'PY'
+                import h5py, numpy as np, shutil
+                shutil.copy("p.h5", "\(name)")
+                with h5py.File("\(name)", "r+") as f:
+                    g = f["packed/layers/1/W"]
+                    \(edit)
+                PY
+                """)
+            XCTAssertEqual(r.status, 0, r.stderr)
+        }
+        assertFails(try sh("dl-data cat type.h5 -o x.h5"), status: 1, mentions: "expected uint8")
+        for (name, _, mentions) in damage {
+            assertFails(try sh("dl-compress -d \(name) -o x.h5"), status: 1, mentions: mentions)
+        }
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"), "no partial output")
+    }
+}
