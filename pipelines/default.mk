@@ -1,7 +1,9 @@
 # The default pipeline on the embedded data (Fashion-MNIST from Debian's
 # dataset-fashion-mnist): load → k-filter the training set → layer-wise training
 # (Th. 6), a make target per layer, each on the features of the layer below →
-# stack the layers into out/model.h5 → evaluate → measure every layer (LSD,
+# stack the layers into out/model.h5 → compress its weights (Th. 3) into
+# out/model.packed.h5 and decode them (out/model.decoded.h5, out/compress.tsv) →
+# evaluate both → measure every layer (LSD,
 # k-redundancy, H(Y|Z), weight entropy, stable rank) → plot them (out/layers.png,
 # out/layerwise.png). The same net trained by full backprop (dl-fit) is
 # out/backprop.h5, evaluated beside it.
@@ -48,7 +50,7 @@ LAYER_FILES := $(LAYERS:%=$(OUT)/layers/layer-%.h5)
 FEATURE_FILES := $(LAYERS:%=$(OUT)/features/layer-%.h5)
 
 .PHONY: all
-all: $(OUT)/data.info $(FEATURE_FILES) $(OUT)/model.eval.tsv $(OUT)/backprop.eval.tsv $(OUT)/measures.tsv $(PLOTS)
+all: $(OUT)/data.info $(FEATURE_FILES) $(OUT)/model.eval.tsv $(OUT)/model.decoded.eval.tsv $(OUT)/backprop.eval.tsv $(OUT)/measures.tsv $(PLOTS)
 
 $(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
 	$(BIN)/dl-data fashion-mnist $(DATA_FLAGS) -o $@
@@ -71,6 +73,16 @@ $(OUT)/layers/layer-%.h5 $(OUT)/features/layer-%.h5: $$(call input,$$*) $(BIN)/d
 # The layers joined into one model file in dl-fit's format, with the per-layer log.
 $(OUT)/model.h5 $(OUT)/layerwise.tsv: $(LAYER_FILES) $(BIN)/dl-layerwise
 	$(BIN)/dl-layerwise stack $(LAYER_FILES) --report $(OUT)/layerwise.tsv -o $(OUT)/model.h5
+
+# The model's weights through Th. Algorithm 1 (dl-compress; COMPRESS_FLAGS e.g.
+# "-c 6" or "--fixed 8"), the per-tensor report, and Algorithm 2 back to a model.
+COMPRESS_FLAGS ?=
+$(OUT)/model.packed.h5 $(OUT)/compress.tsv: $(OUT)/model.h5 $(BIN)/dl-compress
+	$(BIN)/dl-compress $(OUT)/model.h5 $(COMPRESS_FLAGS) --report $(OUT)/compress.tsv -o $(OUT)/model.packed.h5
+	cat $(OUT)/compress.tsv
+
+$(OUT)/model.decoded.h5: $(OUT)/model.packed.h5 $(BIN)/dl-compress
+	$(BIN)/dl-compress -d $< -o $@
 
 # The same net by full backprop, for comparison.
 $(OUT)/backprop.h5: $(OUT)/filtered.h5 $(BIN)/dl-fit

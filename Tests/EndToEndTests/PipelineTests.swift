@@ -13,7 +13,7 @@ final class PipelineEndToEndTests: EndToEndCase {
         let r = try sh("make -s -f \(Shell.repoRoot)/pipelines/default.mk BIN=\(Shell.binDir) OUT=out \(small)")
         XCTAssertEqual(r.status, 0, r.stderr)
         for f in ["data.h5", "filtered.h5", "layers/layer-1.h5", "layers/layer-2.h5", "features/layer-1.h5", "features/layer-2.h5",
-                  "model.h5", "layerwise.tsv", "model.eval.tsv", "backprop.h5", "backprop.eval.tsv", "lsd.tsv", "redundancy.tsv",
+                  "model.h5", "layerwise.tsv", "model.eval.tsv", "model.packed.h5", "compress.tsv", "model.decoded.h5", "model.decoded.eval.tsv", "backprop.h5", "backprop.eval.tsv", "lsd.tsv", "redundancy.tsv",
                   "entropy.tsv", "rank.tsv", "accuracy.tsv", "measures.tsv"] {
             XCTAssertTrue(FileManager.default.fileExists(atPath: dir + "/out/" + f), f)
         }
