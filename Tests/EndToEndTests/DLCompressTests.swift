@@ -65,6 +65,26 @@ final class DLCompressEndToEndTests: EndToEndCase {
         XCTAssertTrue(doc.out.hasSuffix("same\n"), doc.out)
     }
 
+    /// Th. Figure 3.5's series: a row per tensor and a total for every snapshot epoch.
+    func testSeriesOverSnapshots() throws {
+        let r = try sh("""
+            dl-data spirals --rows 600 --test-rows 200 -q > d.h5 \
+            && dl-fit d.h5 --arch 2-32-32-2 --hidden tanh --epochs 3 --batch-size 32 --snapshots -q -o s.h5 \
+            && dl-compress series s.h5 -q && dl-compress series s.h5 --fixed 8 -q -o f.tsv
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let lines = r.out.split(separator: "\n")
+        XCTAssertEqual(lines.first, "epoch\ttensor\tcount\tbits\tentropy\tstream_bits_per_param\tpackage_bits_per_param\tratio_to_float32\tmax_error\trms_error")
+        XCTAssertEqual(lines.count, 1 + 3 * 7)
+        let totals = lines.filter { $0.contains("\ttotal\t") }.map { $0.split(separator: "\t") }
+        XCTAssertEqual(totals.map { $0[0] }, ["1", "2", "3"])
+        for t in totals { XCTAssertLessThanOrEqual(Double(t[5])!, Double(t[3])! + 1e-9, "Huffman never costs more than N bits a weight") }
+        let fixed = try String(contentsOfFile: dir + "/f.tsv", encoding: .utf8).split(separator: "\n").filter { $0.contains("\ttotal\t") }
+        XCTAssertTrue(fixed.allSatisfy { $0.split(separator: "\t")[3] == "8" }, "\(fixed)")
+        try sh("dl-fit d.h5 --arch 2-4-2 --epochs 1 -q -o m.h5")
+        assertFails(try sh("dl-compress series m.h5"), status: 1, mentions: "m.h5 has no snapshots")
+    }
+
     /// A damaged packed file: one error line, exit 1, no output.
     func testDamagedPackedFilesAreRefused() throws {
         try sh("\(model) && dl-compress m.h5 -q -o p.h5")

@@ -11,7 +11,7 @@ final class HelpSnapshotTests: EndToEndCase {
         "dl-data", "dl-data fashion-mnist", "dl-data mnist", "dl-data idx", "dl-data spirals", "dl-data checkerboard",
         "dl-data sine", "dl-data info", "dl-data cat",
         "dl-fit", "dl-fit train", "dl-fit eval", "dl-fit features",
-        "dl-kfilter", "dl-compress",
+        "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series",
         "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",
     ]

@@ -137,7 +137,8 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
 public struct CompressionRow: Sendable {
     public var tensor: String
     public var count: Int
-    public var bits: Int
+    /// N; for the total, the mean N per parameter (the rate before Huffman coding).
+    public var bits: Double
     public var entropy: Double
     /// Stream bits per weight (the Huffman-coded rate, or N).
     public var streamBitsPerParam: Double
@@ -152,7 +153,7 @@ public struct CompressionRow: Sendable {
 public func compressionReport(_ original: MLP, _ p: PackedModel, decoded: MLP) -> [CompressionRow] {
     var rows: [CompressionRow] = []
     var offset = 0
-    var total = (count: 0, stream: 0, package: 0, maxErr: 0.0, sq: 0.0)
+    var total = (count: 0, stream: 0, package: 0, maxErr: 0.0, sq: 0.0, bits: 0.0)
     for (n, t) in p.tensors.enumerated() {
         let c = t.count
         var maxErr = 0.0, sq = 0.0
@@ -162,14 +163,14 @@ public func compressionReport(_ original: MLP, _ p: PackedModel, decoded: MLP) -
         }
         offset += c
         let streamBits = t.stream.count * 8, packageBits = streamBits + t.lengths.count * 8 + 4 * 64
-        rows.append(CompressionRow(tensor: "layers/\(n / 2 + 1)/\(n % 2 == 0 ? "W" : "b")", count: c, bits: t.bits, entropy: t.entropy,
+        rows.append(CompressionRow(tensor: "layers/\(n / 2 + 1)/\(n % 2 == 0 ? "W" : "b")", count: c, bits: Double(t.bits), entropy: t.entropy,
                                    streamBitsPerParam: c > 0 ? Double(streamBits) / Double(c) : 0,
                                    packageBitsPerParam: c > 0 ? Double(packageBits) / Double(c) : 0,
                                    maxError: maxErr, rmsError: c > 0 ? (sq / Double(c)).squareRoot() : 0))
         total.count += c; total.stream += streamBits; total.package += packageBits
-        total.maxErr = max(total.maxErr, maxErr); total.sq += sq
+        total.maxErr = max(total.maxErr, maxErr); total.sq += sq; total.bits += Double(t.bits * c)
     }
-    rows.append(CompressionRow(tensor: "total", count: total.count, bits: 0, entropy: .nan,
+    rows.append(CompressionRow(tensor: "total", count: total.count, bits: total.bits / Double(max(1, total.count)), entropy: .nan,
                                streamBitsPerParam: Double(total.stream) / Double(max(1, total.count)),
                                packageBitsPerParam: Double(total.package) / Double(max(1, total.count)),
                                maxError: total.maxErr, rmsError: (total.sq / Double(max(1, total.count))).squareRoot()))
@@ -181,7 +182,7 @@ public func compressionTable(_ rows: [CompressionRow]) -> String {
     func f(_ x: Double) -> String { x.isNaN ? "NA" : String(format: "%.6g", x) }
     var s = "tensor\tcount\tbits\tentropy\tstream_bits_per_param\tpackage_bits_per_param\tratio_to_float32\tmax_error\trms_error\n"
     for r in rows {
-        s += [r.tensor, String(r.count), r.bits > 0 ? String(r.bits) : "NA", f(r.entropy), f(r.streamBitsPerParam),
+        s += [r.tensor, String(r.count), f(r.bits), f(r.entropy), f(r.streamBitsPerParam),
               f(r.packageBitsPerParam), f(32 / r.packageBitsPerParam), f(r.maxError), f(r.rmsError)].joined(separator: "\t") + "\n"
     }
     return s
