@@ -35,16 +35,23 @@ struct Train: ParsableCommand {
               dl-fit data.h5 --arch 784-392-50-10 --wd 0.003 --lr-step 8:0.1 -o model.h5
               dl-data sine | dl-fit --arch 1-16-1 --hidden celu --batch-size 32 -o sine.h5
               dl-fit data.h5 --init-from model.h5 --epochs 5 --lr 0.002 -o tuned.h5
+              dl-fit data.h5 --arch 784-392-50-10 --quantize dynamic:c=6 -o q.h5
             """)
 
     @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
     var input = "-"
     @OptionGroup var training: TrainingOptions
+    @Option(help: ArgumentHelp("After every epoch, replace the weights by their decoded dl-compress package (Th. 3.7): dynamic[:F=0.03,M=4,c=5] or fixed:N.",
+                               valueName: "spec"))
+    var quantize: String?
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         if input == "-" && training.initFrom == "-" {
             throw ValidationError("the data and the --init-from model cannot both come from standard input")
+        }
+        if let quantize {
+            do { _ = try parseQuantizeSpec(quantize, seed: 0) } catch let e as DLError { throw ValidationError(e.description) }
         }
     }
 
@@ -52,11 +59,16 @@ struct Train: ParsableCommand {
         common.apply()
         try common.outputTarget.check()
         let options = try training.fitOptions(common)
+        let quantized = try quantize.map { QuantizedTraining(settings: try parseQuantizeSpec($0, seed: common.seed)) }
         let data = try readDataFile(try openInput(input))
-        let (result, meta) = try fit(data, file: displayName(input), options)
+        let (result, meta) = try fit(data, file: displayName(input), options, hooks: quantized?.hooks ?? TrainingHooks())
         try common.outputTarget.writeHDF5 {
             try writeModelFile(result, metadata: meta, recordTime: options.recordTime, to: $0,
                                history: data.history, command: historyEntry(threadsMatter: true))
+            if let quantized, let quantize { try quantized.write(to: try $0.root.openGroup("model"), spec: quantize) }
+        }
+        if let q = quantized, let mean = q.totalRates.isEmpty ? nil : q.totalRates.reduce(0, +) / Double(q.totalRates.count) {
+            Log.info(String(format: "quantized after every epoch: %.3f bits a parameter on average (ratio %.2f to float32)", mean, 32 / mean))
         }
         Log.info(fitSummary(result, meta, wrote: common.outputTarget.name))
     }

@@ -85,6 +85,32 @@ final class DLCompressEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-compress series m.h5"), status: 1, mentions: "m.h5 has no snapshots")
     }
 
+    /// dl-fit --quantize: the log records N per tensor per epoch.
+    func testQuantizedTraining() throws {
+        let r = try sh("""
+            dl-data spirals --rows 600 --test-rows 200 -q > d.h5 \
+            && dl-fit d.h5 --arch 2-16-2 --hidden tanh --epochs 2 --quantize fixed:6 -o q.h5 \
+            && dl-fit d.h5 --arch 2-16-2 --hidden tanh --epochs 2 --quantize dynamic:c=6 -q -o dq.h5
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("quantized after every epoch: "), r.stderr)
+        assertFails(try sh("dl-fit d.h5 --arch 2-16-2 --quantize fixed:40 -o x.h5"), status: 2, mentions: "bad --quantize 'fixed:40'")
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            f = h5py.File("q.h5")
+            b = f["model/log/quantize_bits"][()]
+            assert b.shape == (2, 4) and (b == 6).all(), b
+            assert f["model"].attrs["quantize"] == "fixed:6"
+            W = f["model/layers/1/W"][()]
+            assert len(np.unique(W)) <= 64
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+    }
+
     /// A damaged packed file: one error line, exit 1, no output.
     func testDamagedPackedFilesAreRefused() throws {
         try sh("\(model) && dl-compress m.h5 -q -o p.h5")

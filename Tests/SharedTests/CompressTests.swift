@@ -185,4 +185,43 @@ final class CompressTests: XCTestCase {
             _ = try? unpackSymbols(p)
         }
     }
+
+    func testQuantizeSpecs() throws {
+        XCTAssertNil(try parseQuantizeSpec("dynamic", seed: 1).fixedBits)
+        let d = try parseQuantizeSpec("dynamic:F=0.1,M=5,c=6", seed: 1)
+        XCTAssertEqual(d.sampleFraction, 0.1); XCTAssertEqual(d.previewBits, 5); XCTAssertEqual(d.floor, 6); XCTAssertEqual(d.seed, 1)
+        let f = try parseQuantizeSpec("fixed:8,huffman=0", seed: 0)
+        XCTAssertEqual(f.fixedBits, 8); XCTAssertFalse(f.huffman)
+        for bad in ["", "fixed", "fixed:0", "fixed:x", "dynamic:F=2", "dynamic:c", "static", "fixed:8,c=5", "dynamic:huffman=2"] {
+            XCTAssertThrowsError(try parseQuantizeSpec(bad, seed: 0), bad)
+        }
+    }
+
+    /// Quantized training (Th. 3.7): after every epoch each tensor holds at most
+    /// 2^N values, and the epoch's record measures the quantized weights (it is
+    /// evaluated after the hook).
+    func testQuantizedTrainingEvaluatesTheWeightsANodeReceives() throws {
+        var model = try MLP(widths: [5, 12, 3], hidden: .tanh, head: OutputHead(.linear))
+        model.initialize(.glorot, seed: 2)
+        let task = try tinyTask(rows: 120, d: 5, K: 3, seed: 3)
+        var s = TrainingSettings()
+        s.epochs = 3; s.batchSize = 20; s.logEpochs = false
+        var cs = CompressionSettings()
+        cs.floor = 1; cs.sampleFraction = 1
+        let q = QuantizedTraining(settings: cs)
+        let result = try train(model, on: task, test: task, settings: s, hooks: q.hooks)
+        XCTAssertEqual(q.epochs, [1, 2, 3])
+        let m = result.model
+        for i in 1...m.layers {
+            for (t, values) in [m.weight(i).storage, m.bias(i)].enumerated() {
+                let n = q.bits.last![2 * (i - 1) + t]
+                XCTAssertLessThanOrEqual(Set(values).count, 1 << n, "layer \(i) tensor \(t): at most 2^N values")
+            }
+        }
+        let ev = try Evaluator(model: m, maxRows: 120).evaluate(task, targets: s.targets)
+        XCTAssertEqual(ev.loss, result.log.last!.testLoss!, accuracy: 1e-12)
+        XCTAssertEqual(ev.accuracy, result.log.last!.testAccuracy)
+        let plain = try train(model, on: task, test: task, settings: s)
+        XCTAssertNotEqual(plain.model.parameters, m.parameters)
+    }
 }

@@ -123,8 +123,13 @@ final class EngineTests: XCTestCase {
         let task = try tinyTask(rows: 70, d: 4, K: 3, seed: 7)
         var s = TrainingSettings()
         s.epochs = 5; s.batchSize = 16; s.snapshots = true; s.logEpochs = false
-        var epochs: [Int] = [], steps: [Int: Int] = [:]
+        var epochs: [Int] = [], steps: [Int: Int] = [:], evaluated: [Int] = []
         let hooks = TrainingHooks(afterStep: { _, r in steps[r.epoch, default: 0] += 1 },
+                                  beforeEvaluation: { _, e in
+                                      XCTAssertEqual(steps[e], 5, "after the epoch's last step")
+                                      XCTAssertEqual(epochs.count, e - 1, "before the epoch's record")
+                                      evaluated.append(e)
+                                  },
                                   afterEpoch: { trainer, r in
                                       epochs.append(r.epoch)
                                       if r.epoch == 2 {
@@ -136,6 +141,7 @@ final class EngineTests: XCTestCase {
                                   })
         let result = try train(model, on: task, test: nil, settings: s, hooks: hooks)
         XCTAssertEqual(epochs, [1, 2], "once per epoch, none after the stop")
+        XCTAssertEqual(evaluated, [1, 2])
         XCTAssertEqual(steps, [1: 5, 2: 5], "ceil(70 / 16) steps per epoch")
         XCTAssertEqual(result.log.map(\.epoch), [1, 2])
         XCTAssertEqual(result.snapshots.count, 2)

@@ -41,13 +41,19 @@ public enum TrainingDecision: Sendable { case proceed, stop }
 public struct TrainingHooks {
     /// After every step's update.
     public var afterStep: ((Trainer, StepRecord) throws -> Void)?
+    /// After an epoch's last step, before the epoch is evaluated, with its number:
+    /// where the weights a node would send or receive replace its own (quantized,
+    /// averaged), so the epoch's record measures those.
+    public var beforeEvaluation: ((Trainer, Int) throws -> Void)?
     /// After every epoch's evaluation, with its record; `.stop` ends the run
     /// there (the epoch counts, and the model is the one after it).
     public var afterEpoch: ((Trainer, EpochRecord) throws -> TrainingDecision)?
 
     public init(afterStep: ((Trainer, StepRecord) throws -> Void)? = nil,
+                beforeEvaluation: ((Trainer, Int) throws -> Void)? = nil,
                 afterEpoch: ((Trainer, EpochRecord) throws -> TrainingDecision)? = nil) {
         self.afterStep = afterStep
+        self.beforeEvaluation = beforeEvaluation
         self.afterEpoch = afterEpoch
     }
 }
@@ -119,6 +125,7 @@ public func trainEpochs(_ trainer: Trainer, on train: LearningTask, test: Learni
                 step += 1
                 progress?.update(start)
             }
+            try hooks.beforeEvaluation?(trainer, epoch)
             let seconds = monotonicSeconds() - t0
             let trainLoss = loss / Double(train.rows)
             guard trainLoss.isFinite else {
