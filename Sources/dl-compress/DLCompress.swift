@@ -69,15 +69,17 @@ struct Pack: ParsableCommand {
         let t0 = monotonicSeconds()
         let p = try packModel(model, metadata: meta, compression.settings(seed: common.seed))
         let seconds = monotonicSeconds() - t0
-        let rows = compressionReport(model, p, decoded: try unpackModel(p, file: name))
         try common.outputTarget.writeHDF5 {
             try writePackedFile(p, modelAttributes: try file.root.openGroup("model"), to: $0, history: try readHistory(file),
                                 command: historyEntry())
         }
-        if let report { try OutputTarget(report).write(text: compressionTable(rows)) }
-        let total = rows.last!
+        // The report's errors need the decoded weights; only it decodes.
+        if let report {
+            try OutputTarget(report).write(text: compressionTable(compressionReport(model, p, decoded: try unpackModel(p, file: name))))
+        }
+        let rate = p.packageBitsPerParam
         Log.info(String(format: "packed %d weights at %.3f bits each (ratio %.2f to float32) in %.3fs; wrote %@",
-                        total.count, total.packageBitsPerParam, 32 / total.packageBitsPerParam, seconds, common.outputTarget.name))
+                        model.parameters.count, rate, 32 / rate, seconds, common.outputTarget.name))
     }
 }
 

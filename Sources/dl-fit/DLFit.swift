@@ -47,9 +47,7 @@ struct Train: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if input == "-" && training.initFrom == "-" {
-            throw ValidationError("the data and the --init-from model cannot both come from standard input")
-        }
+        try training.checkInputs(data: input)
         if let quantize {
             do { _ = try parseQuantizeSpec(quantize, seed: 0) } catch let e as DLError { throw ValidationError(e.description) }
         }

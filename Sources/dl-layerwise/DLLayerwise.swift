@@ -72,9 +72,7 @@ struct Train: ParsableCommand {
 
     func validate() throws {
         try checkLayerwiseTraining(training)
-        if input == "-" && training.initFrom == "-" {
-            throw ValidationError("the data and the --init-from model cannot both come from standard input")
-        }
+        try training.checkInputs(data: input)
         if rounds != nil, training.epochs != nil {
             throw ValidationError("with --rounds, epochs come from --epochs-per-round: drop --epochs")
         }

@@ -55,6 +55,13 @@ public struct TrainingOptions: ParsableArguments {
     }
 
     /// The training settings these flags give (`targets` when --targets is not given).
+    /// Throws when the data (`input`) and the --init-from model would both be standard input.
+    public func checkInputs(data input: String) throws {
+        if input == "-" && initFrom == "-" {
+            throw ValidationError("the data and the --init-from model cannot both come from standard input")
+        }
+    }
+
     /// --epochs as a list (one number, or one per segment).
     public func epochList() throws -> [Int] {
         guard let epochs else { return [10] }

@@ -90,18 +90,19 @@ public func dequantize(_ q: UInt32, wmin: Float, wmax: Float, bits: Int) -> Floa
     return Float(Double(wmin) + (Double(wmax) - Double(wmin)) * (Double(q) + 0.5) / Double(1 << bits))
 }
 
+/// N for `w` (Algorithm 1, lines 4–5: N = ⌈H + c⌉ within 1…maxBits, or the fixed
+/// width) and the H it came from (NaN when fixed).
+func bitWidth(_ w: [Float], _ s: CompressionSettings) throws -> (bits: Int, entropy: Double) {
+    if let n = s.fixedBits { return (n, .nan) }
+    let h = try weightEntropy(w, bits: s.previewBits, sampleFraction: s.sampleFraction, seed: s.seed)
+    return (min(s.maxBits, max(1, Int((h + s.floor).rounded(.up)))), h)
+}
+
 /// Th. Algorithm 1 on one tensor.
 public func packTensor(_ w: [Float], shape: [Int], _ s: CompressionSettings) throws -> PackedTensor {
     try s.validate()
     guard shape.reduce(1, *) == w.count else { throw DLError.usage("shape \(shape) does not hold \(w.count) weights") }
-    var entropy = Double.nan
-    let bits: Int
-    if let n = s.fixedBits {
-        bits = n
-    } else {
-        entropy = try weightEntropy(w, bits: s.previewBits, sampleFraction: s.sampleFraction, seed: s.seed)
-        bits = min(s.maxBits, max(1, Int((entropy + s.floor).rounded(.up))))
-    }
+    let (bits, entropy) = try bitWidth(w, s)
     let (q, wmin, wmax) = try quantizeSymbols(w, bits: bits)
     var lengths: [UInt8] = []
     var stream: [UInt8]
@@ -164,9 +165,10 @@ public func unpackTensor(_ p: PackedTensor) throws -> [Float] {
 }
 
 /// The weights as the receiver of a packed tensor sees them: quantize(W) at the
-/// bit width Algorithm 1 picks (for tests and for quantized training).
+/// bit width Algorithm 1 picks, without coding a stream.
 public func quantizedWeights(_ w: [Float], _ s: CompressionSettings) throws -> [Float] {
-    let p = try packTensor(w, shape: [w.count], s)
-    let (q, wmin, wmax) = try quantizeSymbols(w, bits: p.bits)
-    return q.map { dequantize($0, wmin: wmin, wmax: wmax, bits: p.bits) }
+    try s.validate()
+    let (bits, _) = try bitWidth(w, s)
+    let (q, wmin, wmax) = try quantizeSymbols(w, bits: bits)
+    return q.map { dequantize($0, wmin: wmin, wmax: wmax, bits: bits) }
 }

@@ -133,6 +133,18 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
     return PackedModel(model: model, metadata: meta, tensors: tensors, settings: s)
 }
 
+extension PackedTensor {
+    /// What the package takes: the stream, the code lengths, and its four numbers (range, N, checksum) at 64 bits each.
+    public var packageBits: Int { stream.count * 8 + lengths.count * 8 + 4 * 64 }
+}
+
+extension PackedModel {
+    /// Bits per parameter of all packages together (the report's total package rate).
+    public var packageBitsPerParam: Double {
+        Double(tensors.reduce(0) { $0 + $1.packageBits }) / Double(max(1, tensors.reduce(0) { $0 + $1.count }))
+    }
+}
+
 /// One row of the compression report.
 public struct CompressionRow: Sendable {
     public var tensor: String
@@ -162,7 +174,7 @@ public func compressionReport(_ original: MLP, _ p: PackedModel, decoded: MLP) -
             maxErr = max(maxErr, abs(e)); sq += e * e
         }
         offset += c
-        let streamBits = t.stream.count * 8, packageBits = streamBits + t.lengths.count * 8 + 4 * 64
+        let streamBits = t.stream.count * 8, packageBits = t.packageBits
         rows.append(CompressionRow(tensor: "layers/\(n / 2 + 1)/\(n % 2 == 0 ? "W" : "b")", count: c, bits: Double(t.bits), entropy: t.entropy,
                                    streamBitsPerParam: c > 0 ? Double(streamBits) / Double(c) : 0,
                                    packageBitsPerParam: c > 0 ? Double(packageBits) / Double(c) : 0,

@@ -80,29 +80,48 @@ public func parseKFilterSpec(_ spec: String) throws -> KFilterSettings {
     return f
 }
 
-/// The columns of the per-visit log, in the order they are written.
-func segmentColumns(recordTime: Bool) -> [(String, (SegmentRecord) -> Double)] {
-    var c: [(String, (SegmentRecord) -> Double)] = [
-        ("lr", { $0.learningRate }), ("weight_decay", { $0.weightDecay }), ("kept_fraction", { $0.keptFraction }),
-        ("train_loss", { $0.trainLoss }), ("train_accuracy", { $0.trainAccuracy ?? .nan }),
-        ("test_loss", { $0.testLoss ?? .nan }), ("test_accuracy", { $0.testAccuracy ?? .nan }),
-        ("relative_memory", { $0.relativeMemory }),
-    ]
-    if recordTime { c.append(("seconds", { $0.seconds })) }
-    return c
+/// A column of the per-visit log: its dataset (int64 or float64) and the field
+/// of SegmentRecord it holds, read back by `set` (nil: derived, written only).
+struct SegmentColumn {
+    let name: String
+    let integer: Bool
+    let get: (SegmentRecord) -> Double
+    let set: ((inout SegmentRecord, Double) -> Void)?
+
+    static func int(_ name: String, _ k: WritableKeyPath<SegmentRecord, Int>) -> SegmentColumn {
+        SegmentColumn(name: name, integer: true, get: { Double($0[keyPath: k]) }, set: { $0[keyPath: k] = Int($1) })
+    }
+    static func float(_ name: String, _ k: WritableKeyPath<SegmentRecord, Double>) -> SegmentColumn {
+        SegmentColumn(name: name, integer: false, get: { $0[keyPath: k] }, set: { $0[keyPath: k] = $1 })
+    }
+    /// NaN in the file for a value not measured.
+    static func optional(_ name: String, _ k: WritableKeyPath<SegmentRecord, Double?>) -> SegmentColumn {
+        SegmentColumn(name: name, integer: false, get: { $0[keyPath: k] ?? .nan }, set: { $0[keyPath: k] = $1.isNaN ? nil : $1 })
+    }
+    /// Computed from the other fields: written for readers, not read back.
+    static func derived(_ name: String, integer: Bool, _ get: @escaping (SegmentRecord) -> Double) -> SegmentColumn {
+        SegmentColumn(name: name, integer: integer, get: get, set: nil)
+    }
 }
 
-func segmentIntColumns(recordTime: Bool) -> [(String, (SegmentRecord) -> Int)] {
-    var c: [(String, (SegmentRecord) -> Int)] = [
-        ("round", { $0.round }), ("segment", { $0.segment }), ("first_layer", { $0.firstLayer }), ("last_layer", { $0.lastLayer }),
-        ("epochs", { $0.epochs }), ("train_rows", { $0.trainRows }),
-        ("memory_parameters", { $0.memory.parameters }), ("memory_optimizer", { $0.memory.optimizerState }),
-        ("memory_activations", { $0.memory.activations }), ("memory_feednet", { $0.memory.feednet }),
-        ("memory_total", { $0.memory.total }), ("memory_full_backprop", { $0.fullBackpropBytes }),
-        ("feature_bytes", { $0.featureBytes }),
+/// The per-visit log's columns, in the order they are written: the integer
+/// ones, then the floats; the wall-clock ones only with `recordTime`.
+func segmentColumns(recordTime: Bool) -> [SegmentColumn] {
+    let ints: [SegmentColumn] = [
+        .int("round", \.round), .int("segment", \.segment), .int("first_layer", \.firstLayer), .int("last_layer", \.lastLayer),
+        .int("epochs", \.epochs), .int("train_rows", \.trainRows),
+        .int("memory_parameters", \.memory.parameters), .int("memory_optimizer", \.memory.optimizerState),
+        .int("memory_activations", \.memory.activations), .int("memory_feednet", \.memory.feednet),
+        .derived("memory_total", integer: true) { Double($0.memory.total) }, .int("memory_full_backprop", \.fullBackpropBytes), .int("feature_bytes", \.featureBytes),
     ]
-    if recordTime { c.append(("peak_rss", { $0.peakResidentBytes })) }
-    return c
+    let floats: [SegmentColumn] = [
+        .float("lr", \.learningRate), .float("weight_decay", \.weightDecay), .float("kept_fraction", \.keptFraction),
+        .float("train_loss", \.trainLoss), .optional("train_accuracy", \.trainAccuracy),
+        .optional("test_loss", \.testLoss), .optional("test_accuracy", \.testAccuracy),
+        .derived("relative_memory", integer: false) { $0.relativeMemory },
+    ]
+    return ints + (recordTime ? [.int("peak_rss", \.peakResidentBytes)] : []) + floats
+        + (recordTime ? [.float("seconds", \.seconds)] : [])
 }
 
 /// What a layer-wise model file records beside the net.
@@ -150,10 +169,13 @@ public func writeLayerwiseModel(_ model: MLP, _ r: LayerwiseRecord, metadata: Mo
     if let l = r.layer { try g.setAttribute("layer", l) }
     for (k, v) in r.attributes { try g.setAttribute(k, v) }
     let n = r.segments.count
-    for (name, f) in segmentIntColumns(recordTime: recordTime) {
-        try g.write(name, shape: [n], values: r.segments.map { Int64(f($0)) })
+    for c in segmentColumns(recordTime: recordTime) {
+        if c.integer {
+            try g.write(c.name, shape: [n], values: r.segments.map { Int64(c.get($0)) })
+        } else {
+            try g.write(c.name, shape: [n], values: r.segments.map(c.get))
+        }
     }
-    for (name, f) in segmentColumns(recordTime: recordTime) { try g.write(name, shape: [n], values: r.segments.map(f)) }
 }
 
 /// Reads a model file that dl-layerwise wrote.
@@ -170,51 +192,16 @@ public func readLayerwiseModel(_ file: H5File) throws -> (model: MLP, metadata: 
     }
     let layer = try g.attribute("layer")?.integer.map { Int($0) }
     let attributes = try g.attributeNames().filter { !["arch", "source", "layer"].contains($0) }.map { ($0, try g.attribute($0)!) }
-    func ints(_ name: String) throws -> [Int]? {
-        g.exists(name) ? try g.read(name, as: Int64.self).values.map { Int($0) } : nil
-    }
-    func doubles(_ name: String) throws -> [Double]? { g.exists(name) ? try g.read(name, as: Double.self).values : nil }
-    guard let rounds = try ints("round") else { throw DLError.input("\(file.name): /model/layerwise has no per-visit log") }
-    let n = rounds.count
+    guard g.exists("round") else { throw DLError.input("\(file.name): /model/layerwise has no per-visit log") }
+    let n = try g.read("round", as: Int64.self).values.count
     var segments = Array(repeating: SegmentRecord(), count: n)
     let recordTime = g.exists("seconds")
-    for (name, _) in segmentIntColumns(recordTime: recordTime) {
-        guard let v = try ints(name), v.count == n else { throw DLError.input("\(file.name): /model/layerwise/\(name) is missing or has the wrong length") }
-        for i in 0..<n {
-            switch name {
-            case "round": segments[i].round = v[i]
-            case "segment": segments[i].segment = v[i]
-            case "first_layer": segments[i].firstLayer = v[i]
-            case "last_layer": segments[i].lastLayer = v[i]
-            case "epochs": segments[i].epochs = v[i]
-            case "train_rows": segments[i].trainRows = v[i]
-            case "memory_parameters": segments[i].memory.parameters = v[i]
-            case "memory_optimizer": segments[i].memory.optimizerState = v[i]
-            case "memory_activations": segments[i].memory.activations = v[i]
-            case "memory_feednet": segments[i].memory.feednet = v[i]
-            case "memory_full_backprop": segments[i].fullBackpropBytes = v[i]
-            case "feature_bytes": segments[i].featureBytes = v[i]
-            case "peak_rss": segments[i].peakResidentBytes = v[i]
-            default: break
-            }
-        }
-    }
-    for (name, _) in segmentColumns(recordTime: recordTime) {
-        guard let v = try doubles(name), v.count == n else { throw DLError.input("\(file.name): /model/layerwise/\(name) is missing or has the wrong length") }
-        func opt(_ x: Double) -> Double? { x.isNaN ? nil : x }
-        for i in 0..<n {
-            switch name {
-            case "lr": segments[i].learningRate = v[i]
-            case "weight_decay": segments[i].weightDecay = v[i]
-            case "kept_fraction": segments[i].keptFraction = v[i]
-            case "train_loss": segments[i].trainLoss = v[i]
-            case "train_accuracy": segments[i].trainAccuracy = opt(v[i])
-            case "test_loss": segments[i].testLoss = opt(v[i])
-            case "test_accuracy": segments[i].testAccuracy = opt(v[i])
-            case "seconds": segments[i].seconds = v[i]
-            default: break
-            }
-        }
+    for c in segmentColumns(recordTime: recordTime) {
+        guard let set = c.set else { continue }
+        let v = !g.exists(c.name) ? nil
+            : c.integer ? try g.read(c.name, as: Int64.self).values.map(Double.init) : try g.read(c.name, as: Double.self).values
+        guard let v, v.count == n else { throw DLError.input("\(file.name): /model/layerwise/\(c.name) is missing or has the wrong length") }
+        for i in 0..<n { set(&segments[i], v[i]) }
     }
     // The epoch log (as writeModelFile wrote it).
     var log: [EpochRecord] = []

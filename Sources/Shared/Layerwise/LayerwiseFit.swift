@@ -79,17 +79,21 @@ public func forEachLayerwiseFeatures(_ data: DataFile, model: MLP, file: String,
     }
 }
 
-/// A stacked net's metadata: the last step's, its epochs the sum over every step.
+/// A stacked net's metadata: the last step's, its epochs those of every step.
 public func stackedMetadata(_ last: ModelMetadata, _ record: LayerwiseRecord) -> ModelMetadata {
-    var meta = last
-    meta.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
+    var meta = withLayerwiseEpochs(last, record)
     meta.convergenceEpoch = nil
     return meta
 }
 
 func layerwiseMetadata(_ trainSplit: Split, _ o: FitOptions, initialization: String, test: LearningTask?,
                        _ record: LayerwiseRecord) -> ModelMetadata {
-    var meta = fitMetadata(trainSplit, o, initialization: initialization, evaluatedOn: test?.name)
-    meta.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
-    return meta
+    withLayerwiseEpochs(fitMetadata(trainSplit, o, initialization: initialization, evaluatedOn: test?.name), record)
+}
+
+/// `meta` recording as its epochs the sum over every visit of every segment.
+func withLayerwiseEpochs(_ meta: ModelMetadata, _ record: LayerwiseRecord) -> ModelMetadata {
+    var m = meta
+    m.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
+    return m
 }
