@@ -18,9 +18,10 @@ struct DLCompress: ParsableCommand {
               dl-compress model.h5 --report compress.tsv -o model.packed.h5
               dl-compress -d model.packed.h5 | dl-fit eval - data.h5
               dl-compress series snapshots.h5 -c 6 > bits-per-epoch.tsv
+              dl-compress bench model.h5
             """,
         version: dlVersionReport,
-        subcommands: [Pack.self, Series.self],
+        subcommands: [Pack.self, Series.self, Bench.self],
         defaultSubcommand: Pack.self
     )
 
@@ -46,10 +47,17 @@ struct Pack: ParsableCommand {
     @OptionGroup var compression: CompressionOptions
     @Option(help: ArgumentHelp("Write the per-tensor report (N, H, bits per parameter, ratio, error) as TSV to this file.", valueName: "file"))
     var report: String?
+    @Flag(help: "Write the report as a JSON array of objects instead.") var json = false
+    @Option(help: ArgumentHelp("Add the loss and accuracy of the original and the decoded model on this data file to the report.", valueName: "file"))
+    var data: String?
+    @Option(help: ArgumentHelp("The split of --data to evaluate on.", valueName: "name")) var split = "test"
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        if decompress, report != nil { throw ValidationError("--report describes an encoding: drop it with -d") }
+        if decompress, report != nil || data != nil || json {
+            throw ValidationError("--report, --json and --data describe an encoding: drop them with -d")
+        }
+        if report == nil, data != nil || json { throw ValidationError("--json and --data shape the report: add --report FILE") }
     }
     func run() throws {
         common.apply()
@@ -66,6 +74,14 @@ struct Pack: ParsableCommand {
             return
         }
         let (model, meta) = try readModelFile(file)
+        // The data first: a missing split fails before anything is packed.
+        let evaluationSplit = try data.map { path -> Split in
+            let d = try readDataFile(try openInput(path))
+            guard let s = d.splits.first(where: { $0.name == split }) else {
+                throw DLError.input("\(displayName(path)) has no split \(split)", hint: "it has \(d.splits.map(\.name).joined(separator: ", ")); pick one with --split")
+            }
+            return s
+        }
         let t0 = monotonicSeconds()
         let p = try packModel(model, metadata: meta, compression.settings(seed: common.seed))
         let seconds = monotonicSeconds() - t0
@@ -75,7 +91,16 @@ struct Pack: ParsableCommand {
         }
         // The report's errors need the decoded weights; only it decodes.
         if let report {
-            try OutputTarget(report).write(text: compressionTable(compressionReport(model, p, decoded: try unpackModel(p, file: name))))
+            let decoded = try unpackModel(p, file: name)
+            let evaluation = try evaluationSplit.map { s -> CompressionEvaluation in
+                let e = try evaluateModel(model, targets: meta.targets, on: DataFile(splits: [s]), file: displayName(data!))[0].eval
+                let d = try evaluateModel(decoded, targets: meta.targets, on: DataFile(splits: [s]), file: displayName(data!))[0].eval
+                Log.info(String(format: "%@: accuracy %@ → %@, loss %.6g → %.6g", s.name, e.accuracy.map { String(format: "%.4f", $0) } ?? "NA",
+                                d.accuracy.map { String(format: "%.4f", $0) } ?? "NA", e.loss, d.loss))
+                return CompressionEvaluation(split: s.name, original: e, decoded: d)
+            }
+            try OutputTarget(report).write(text: compressionReportText([(nil, compressionReport(model, p, decoded: decoded))],
+                                                                       evaluation: evaluation, json: json))
         }
         let rate = p.packageBitsPerParam
         Log.info(String(format: "packed %d weights at %.3f bits each (ratio %.2f to float32) in %.3fs; wrote %@",
@@ -99,6 +124,7 @@ struct Series: ParsableCommand {
     @Argument(help: ArgumentHelp("A model file with snapshots ('-' or none = standard input).", valueName: "model"))
     var input = "-"
     @OptionGroup var compression: CompressionOptions
+    @Flag(help: "Print a JSON array of objects instead of TSV.") var json = false
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -110,16 +136,61 @@ struct Series: ParsableCommand {
             throw DLError.input("\(displayName(input)) has no snapshots", hint: "train with dl-fit --snapshots to keep the weights of every epoch")
         }
         let s = compression.settings(seed: common.seed)
-        var tsv = ""
+        var blocks: [(epoch: Int?, rows: [CompressionRow])] = []
         for e in epochs {
             let (model, meta) = try readModelFile(file, snapshot: e)
             let p = try packModel(model, metadata: meta, s)
-            let table = compressionTable(compressionReport(model, p, decoded: try unpackModel(p, file: displayName(input))))
-            let lines = table.split(separator: "\n")
-            if tsv.isEmpty { tsv = "epoch\t" + lines[0] + "\n" }
-            for l in lines.dropFirst() { tsv += "\(e)\t" + l + "\n" }
+            blocks.append((e, compressionReport(model, p, decoded: try unpackModel(p, file: displayName(input)))))
         }
-        try common.outputTarget.write(text: tsv)
+        try common.outputTarget.write(text: compressionReportText(blocks, json: json))
         Log.info("\(epochs.count) epochs of \(displayName(input)); wrote \(common.outputTarget.name)")
+    }
+}
+
+struct Bench: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Time the codec on a model's weights in memory (no file I/O) and print one JSON line.",
+        discussion: """
+            Packs every W_i and b_i (Algorithm 1: entropy sample, quantization, Huffman
+            lengths and code, CRC-32) and decodes them back to float32 (Algorithm 2,
+            CRC checked), --repeats times each; prints the best time of each as
+            MB/s of float32 input, with the ratio to float32 and the bits per
+            parameter of the packages (streams, code lengths and their numbers) and of
+            the streams alone: what the zstd peer (zstd_weights.py) prints for zstd.
+            e.g.:
+              dl-compress bench model.h5
+              dl-compress bench model.h5 -c 6 --repeats 20
+            """)
+
+    @Argument(help: ArgumentHelp("A model file ('-' or none = standard input).", valueName: "model"))
+    var input = "-"
+    @OptionGroup var compression: CompressionOptions
+    @Option(help: ArgumentHelp("Times to run each of encode and decode; the best is reported.", valueName: "n"))
+    var repeats = 5
+    @Option(help: ArgumentHelp("Seed of the entropy samples.", valueName: "n")) var seed: UInt64 = 0
+
+    func validate() throws {
+        guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
+    }
+    func run() throws {
+        let (model, meta) = try readModelFile(try openInput(input))
+        let s = compression.settings(seed: seed)
+        var packed = try packModel(model, metadata: meta, s)
+        var encode = Double.infinity, decode = Double.infinity
+        for _ in 0..<repeats {
+            let t0 = monotonicSeconds()
+            packed = try packModel(model, metadata: meta, s)
+            encode = min(encode, monotonicSeconds() - t0)
+            let t1 = monotonicSeconds()
+            let decoded = try unpackModel(packed, file: displayName(input))
+            decode = min(decode, monotonicSeconds() - t1)
+            guard decoded.parameters.count == model.parameters.count else { throw DLError.input("the decoded model lost weights") }
+        }
+        let n = model.parameters.count
+        let streamBytes = packed.tensors.reduce(0) { $0 + $1.stream.count }
+        let mb = Double(4 * n) / 1e6
+        print(String(format: #"{"tool": "dl-compress", "parameters": %d, "ratio": %.4f, "bits_per_parameter": %.3f, "stream_bits_per_parameter": %.3f, "compress_MBps": %.1f, "decompress_MBps": %.1f}"#,
+                     n, 32 / packed.packageBitsPerParam, packed.packageBitsPerParam, 8 * Double(streamBytes) / Double(n),
+                     mb / encode, mb / decode))
     }
 }

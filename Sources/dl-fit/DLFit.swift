@@ -7,7 +7,7 @@ struct DLFit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-fit",
         abstract: "Fit an MLP to a dl data file by backprop + SGD, with the thesis' output heads (Th. 4).",
-        usage: "dl-fit [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-fit eval MODEL DATA\n       dl-fit features MODEL DATA --layer I",
+        usage: "dl-fit [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-fit eval MODEL DATA\n       dl-fit features MODEL DATA --layer I\n       dl-fit log MODEL",
         discussion: """
             Writes a model file (HDF5) to standard output or -o FILE.
             e.g.:
@@ -15,9 +15,10 @@ struct DLFit: ParsableCommand {
               dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
               dl-fit eval model.h5 data.h5
               dl-fit features model.h5 data.h5 --layer 2 | dl-kfilter -k 10 > z2.h5
+              dl-fit log model.h5 > log.tsv
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Eval.self, Features.self],
+        subcommands: [Train.self, Eval.self, Features.self, TrainingLog.self],
         defaultSubcommand: Train.self
     )
 
@@ -114,6 +115,31 @@ struct Eval: ParsableCommand {
             tsv += "\n"
         }
         try common.outputTarget.write(text: tsv)
+    }
+}
+
+struct TrainingLog: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "log",
+        abstract: "Print a model's training log (a row per epoch) as TSV.",
+        discussion: """
+            Columns: epoch, then what the run recorded: lr, train_loss,
+            train_accuracy, test_loss, test_accuracy (seconds with --record-time;
+            visit for a layer-wise model); with --quantize the Huffman-coded bits per
+            parameter (quantize_total_bits_per_param) and the mean N per parameter
+            (quantize_mean_bits). NA where an epoch has no value.
+            e.g.:
+              dl-fit log model.h5
+              dl-fit log q.h5 | cut -f1,6,9 > bits-and-accuracy.tsv
+            """)
+
+    @Argument(help: ArgumentHelp("The model file ('-' or none = standard input).", valueName: "model")) var model = "-"
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        try common.outputTarget.write(text: trainingLogTable(try openInput(model)))
     }
 }
 

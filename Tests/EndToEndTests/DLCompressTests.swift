@@ -81,8 +81,53 @@ final class DLCompressEndToEndTests: EndToEndCase {
         for t in totals { XCTAssertLessThanOrEqual(Double(t[5])!, Double(t[3])! + 1e-9, "Huffman never costs more than N bits a weight") }
         let fixed = try String(contentsOfFile: dir + "/f.tsv", encoding: .utf8).split(separator: "\n").filter { $0.contains("\ttotal\t") }
         XCTAssertTrue(fixed.allSatisfy { $0.split(separator: "\t")[3] == "8" }, "\(fixed)")
+        let js = try sh("dl-compress series s.h5 --json -q")
+        XCTAssertEqual(js.status, 0, js.stderr)
+        let objects = try JSONSerialization.jsonObject(with: Data(js.out.utf8)) as! [[String: Any]]
+        XCTAssertEqual(objects.count, 3 * 7)
+        XCTAssertEqual(objects.last?["epoch"] as? Int, 3)
+        XCTAssertEqual(objects.last?["tensor"] as? String, "total")
         try sh("dl-fit d.h5 --arch 2-4-2 --epochs 1 -q -o m.h5")
         assertFails(try sh("dl-compress series m.h5"), status: 1, mentions: "m.h5 has no snapshots")
+    }
+
+    /// The report with --data: the original and decoded model's loss and accuracy
+    /// on the total row, the same as dl-fit eval gives for each; --json holds the same rows.
+    func testReportEvaluatesBothModelsAndSpeaksJSON() throws {
+        let r = try sh("""
+            \(model) && dl-compress m.h5 --report r.tsv --data d.h5 -q -o p.h5 && dl-compress -d p.h5 -q -o dec.h5 \
+            && dl-fit eval m.h5 d.h5 > e.tsv && dl-fit eval dec.h5 d.h5 > de.tsv \
+            && dl-compress m.h5 --report r.json --json --data d.h5 --split train -q -o p2.h5 \
+            && dl-compress bench m.h5 --repeats 2
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows[0].suffix(5), ["split", "accuracy_original", "accuracy_decoded", "loss_original", "loss_decoded"])
+        XCTAssertTrue(rows[1...6].allSatisfy { $0.suffix(5) == ["NA", "NA", "NA", "NA", "NA"] }, "tensor rows have no evaluation")
+        func evalRow(_ file: String) throws -> [String] {
+            try String(contentsOfFile: dir + "/" + file, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+                .first { $0[0] == "test" }!
+        }
+        let total = rows[7], e = try evalRow("e.tsv"), de = try evalRow("de.tsv")
+        XCTAssertEqual(total[9], "test")
+        XCTAssertEqual(Double(total[10])!, Double(e[3])!, accuracy: 1e-9)
+        XCTAssertEqual(Double(total[11])!, Double(de[3])!, accuracy: 1e-9)
+        XCTAssertEqual(Double(total[12])!, Double(e[2])!, accuracy: 1e-5)
+        XCTAssertEqual(Double(total[13])!, Double(de[2])!, accuracy: 1e-5)
+        let json = try JSONSerialization.jsonObject(with: Data(contentsOf: URL(fileURLWithPath: dir + "/r.json"))) as! [[String: Any]]
+        XCTAssertEqual(json.count, 7)
+        XCTAssertTrue(json[0]["split"] is NSNull)
+        XCTAssertEqual(json[6]["split"] as? String, "train")
+        XCTAssertEqual(json[6]["count"] as? Int, 1218)
+        // bench: one JSON line, the ratio the package's.
+        let bench = try JSONSerialization.jsonObject(with: Data(r.out.utf8)) as! [String: Any]
+        XCTAssertEqual(bench["parameters"] as? Int, 1218)
+        XCTAssertEqual((bench["ratio"] as! Double) * (bench["bits_per_parameter"] as! Double), 32, accuracy: 0.01)
+        XCTAssertGreaterThan(bench["decompress_MBps"] as! Double, 0)
+        assertFails(try sh("dl-compress m.h5 --data d.h5 -o x.h5"), status: 2, mentions: "add --report FILE")
+        assertFails(try sh("dl-compress m.h5 --report r.tsv --data d.h5 --split val -o x.h5"), status: 1, mentions: "has no split val")
+        assertFails(try sh("dl-compress bench m.h5 --repeats 0"), status: 2, mentions: "--repeats must be at least 1")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"), "no partial output")
     }
 
     /// dl-fit --quantize: the log records N per tensor per epoch.
@@ -95,6 +140,17 @@ final class DLCompressEndToEndTests: EndToEndCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("quantized after every epoch: "), r.stderr)
         assertFails(try sh("dl-fit d.h5 --arch 2-16-2 --quantize fixed:40 -o x.h5"), status: 2, mentions: "bad --quantize 'fixed:40'")
+        // dl-fit log: the quantized rates beside the accuracies; 16·2 + 16 weights at N = 6 and 2·16 + 2 at 6 bits: mean N 6.
+        let log = try sh("dl-fit log q.h5")
+        XCTAssertEqual(log.status, 0, log.stderr)
+        let lines = log.out.split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(lines[0], ["epoch", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy",
+                                  "quantize_total_bits_per_param", "quantize_mean_bits"])
+        XCTAssertEqual(lines.count, 3)
+        XCTAssertEqual(lines[2][0], "2")
+        XCTAssertEqual(lines[2][7], "6")
+        XCTAssertLessThanOrEqual(Double(lines[2][6])!, 6, "Huffman never above N")
+        assertFails(try sh("dl-fit log d.h5"), status: 1, mentions: "d.h5 is a dl data file; expected model")
         try requireH5py()
         let py = try sh("""
             python3 - <<'PY'
@@ -116,20 +172,26 @@ final class DLCompressEndToEndTests: EndToEndCase {
         try sh("\(model) && dl-compress m.h5 -q -o p.h5")
         assertFails(try sh("dl-compress m.h5 --fixed 0 -o x.h5"), status: 2, mentions: "fixed bits must lie in 1…16")
         assertFails(try sh("dl-compress m.h5 -F 0 -o x.h5"), status: 2, mentions: "F must lie in (0, 1]")
-        assertFails(try sh("dl-compress -d p.h5 --report r.tsv -o x.h5"), status: 2, mentions: "--report describes an encoding")
+        assertFails(try sh("dl-compress -d p.h5 --report r.tsv -o x.h5"), status: 2, mentions: "--report, --json and --data describe an encoding")
         try requireH5py()
         let damage = [
             ("flip.h5", "s = g['stream'][()]; s[len(s) // 2] ^= 0x10; del g['stream']; g['stream'] = s", "layer 1 W"),
             ("short.h5", "s = g['stream'][()]; del g['stream']; g['stream'] = s[:-3]", "layer 1 W"),
             ("bits.h5", "g.attrs['bits'] = 40", "N = 40 bits"),
-            ("kraft.h5", "L = g['lengths'][()]; L[:] = 1; del g['lengths']; g['lengths'] = L", "Kraft"),
+            ("lengths.h5", "L = g['lengths'][()]; L[:] = 1; del g['lengths']; g['lengths'] = L", "CRC-32"),
+            // The same lie with its CRC made to match (docs/FORMAT.md's definition): the code's own check.
+            ("kraft.h5", "L = g['lengths'][()]; L[:] = 1; del g['lengths']; g['lengths'] = L; g.attrs['crc32'] = crc(g)", "Kraft"),
             ("shape.h5", "g.attrs['shape'] = np.array([2, 31])", "has shape"),
             ("type.h5", "s = g['stream'][()].astype(np.float32); del g['stream']; g['stream'] = s", "expected uint8"),
         ]
         for (name, edit, _) in damage {
             let r = try sh("""
                 python3 - <<'PY'
-                import h5py, numpy as np, shutil
+                import h5py, numpy as np, shutil, zlib
+                def crc(g):
+                    a = g.attrs
+                    head = np.array([a["wmin"], a["wmax"]], "<f4").tobytes() + np.array([*a["shape"], a["bits"]], "<i8").tobytes()
+                    return zlib.crc32(g["stream"][()].tobytes(), zlib.crc32(g["lengths"][()].tobytes(), zlib.crc32(head)))
                 shutil.copy("p.h5", "\(name)")
                 with h5py.File("\(name)", "r+") as f:
                     g = f["packed/layers/1/W"]

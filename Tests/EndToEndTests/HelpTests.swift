@@ -10,8 +10,8 @@ final class HelpSnapshotTests: EndToEndCase {
     static let commands = [
         "dl-data", "dl-data fashion-mnist", "dl-data mnist", "dl-data idx", "dl-data spirals", "dl-data checkerboard",
         "dl-data sine", "dl-data info", "dl-data cat",
-        "dl-fit", "dl-fit train", "dl-fit eval", "dl-fit features",
-        "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series",
+        "dl-fit", "dl-fit train", "dl-fit eval", "dl-fit features", "dl-fit log",
+        "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series", "dl-compress bench",
         "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",
     ]
@@ -36,7 +36,7 @@ final class HelpSnapshotTests: EndToEndCase {
             XCTAssertEqual(r.out, want, "'\(command) --help' changed: review it, then update the snapshot")
         }
         // Every subcommand a tool lists has a snapshot.
-        for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure"] {
+        for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure", "dl-compress"] {
             let listed = try sh("\(tool) --help").out.components(separatedBy: "SUBCOMMANDS:").last ?? ""
             XCTAssertGreaterThan(listed.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.count, 2, tool)
             for line in listed.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {

@@ -180,10 +180,28 @@ final class CompressTests: XCTestCase {
         // Random garbage: errors only.
         for _ in 0..<2000 {
             var p = PackedTensor(shape: [rng.below(50)], wmin: -1, wmax: 1, bits: 1 + rng.below(6), entropy: .nan,
-                                 lengths: [], stream: (0..<rng.below(40)).map { _ in UInt8(rng.below(256)) }, checksum: rng.next())
+                                 lengths: [], stream: (0..<rng.below(40)).map { _ in UInt8(rng.below(256)) }, crc32: 0)
             if rng.below(2) == 0 { p.lengths = (0..<(1 << p.bits)).map { _ in UInt8(rng.below(9)) } }
+            XCTAssertThrowsError(try unpackSymbols(p), "a wrong CRC")
+            p.crc32 = p.packageCRC  // past the CRC: the decoder's own checks
             _ = try? unpackSymbols(p)
         }
+    }
+
+    /// The entropy sample draws distinct weights: a fraction that rounds up to all
+    /// of them gives the full histogram's H, and a sample's H stays near the full one.
+    func testEntropySampleDrawsDistinctWeights() throws {
+        var rng = RNG(seed: 5)
+        for n in [1, 2, 7, 100, 1001] {
+            let w = (0..<n).map { _ in Float(rng.normal()) }
+            let full = try weightEntropy(w, bits: 6)
+            XCTAssertEqual(try weightEntropy(w, bits: 6, sampleFraction: 1 - 0.5 / Double(n), seed: 9), full, accuracy: 1e-12, "n = \(n)")
+        }
+        let w = (0..<200_000).map { _ in Float(rng.normal()) }
+        let full = try weightEntropy(w, bits: 4)
+        let seeds = try (0..<20).map { try weightEntropy(w, bits: 4, sampleFraction: 0.03, seed: UInt64($0)) }
+        XCTAssertGreaterThan(Set(seeds).count, 10, "the seed picks the sample")
+        XCTAssertEqual(seeds.reduce(0, +) / 20, full, accuracy: 0.01, "an unbiased-looking estimate of H")
     }
 
     func testQuantizeSpecs() throws {

@@ -86,6 +86,7 @@ public struct CanonicalCode {
 
     public init(lengths: [UInt8]) throws {
         self.lengths = lengths
+        guard lengths.count <= 1 << 16 else { throw HuffmanError.corrupt("\(lengths.count) symbols (at most 65,536: N ≤ 16)") }
         let maxLen = Int(lengths.max() ?? 0)
         guard maxLen <= huffmanMaxLength else { throw HuffmanError.corrupt("a code length of \(maxLen) bits (at most \(huffmanMaxLength))") }
         maxLength = maxLen
@@ -113,7 +114,7 @@ public struct CanonicalCode {
             codes[Int(s)] = next[l]
             next[l] += 1
         }
-        let tb = min(maxLen, 11)
+        let tb = min(maxLen, 12)
         var table = [UInt32](repeating: 0, count: 1 << tb)
         for s in sorted where Int(lengths[Int(s)]) <= tb {
             let l = Int(lengths[Int(s)])
@@ -134,126 +135,194 @@ public struct CanonicalCode {
         symbols.reduce(0) { $0 + Int(lengths[Int($1)]) }
     }
 
+    /// Each symbol's code word and length as the writer takes them: code << 8 | length.
+    var words: [UInt32] { zip(codes, lengths).map { $0 << 8 | UInt32($1) } }
+
     /// Encodes `symbols`, most significant bit first, zero-padded to whole bytes.
     /// Throws for a symbol the code does not have.
     public func encode(_ symbols: UnsafeBufferPointer<UInt32>) throws -> [UInt8] {
-        var w = BitWriter()
+        var bits = 0
         for s in symbols {
             guard Int(s) < lengths.count, lengths[Int(s)] > 0 else {
                 throw DLError.input("symbol \(s) has no code", hint: "the code was built from other data")
             }
-            w.write(UInt64(codes[Int(s)]), bits: Int(lengths[Int(s)]))
+            bits += Int(lengths[Int(s)])
         }
-        return w.finish()
+        return words.withUnsafeBufferPointer { writeCodeWords(symbols, words: $0, totalBits: bits) }
     }
 
     /// Decodes exactly `n` symbols from `bytes` into `out` [n]; the stream must
     /// end within the last byte (its padding zero).
     public func decode(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, into out: UnsafeMutablePointer<UInt32>) throws {
+        let identity = (0..<UInt32(lengths.count)).map { $0 }
+        try identity.withUnsafeBufferPointer { try decode(bytes, count: n, values: $0, into: out) }
+    }
+
+    /// The two-symbol table over the same top bits: per entry the first symbol
+    /// (bits 32…47) and, when its code leaves room for a whole second code in
+    /// the table's bits, the second (48…63); how many (16…23), the bits both take
+    /// (8…15; 0: the first code is longer than the table).
+    func pairTable() -> [UInt64] {
+        let tb = tableBits, mask = (1 << tb) - 1
+        return (0..<(1 << tb)).map { x -> UInt64 in
+            let e = table[x], l1 = Int(e & 0xFF)
+            guard l1 != 0 else { return 0 }
+            var entry = UInt64(e >> 8) << 32 | 1 << 16 | UInt64(l1) << 8
+            let f = table[(x << l1) & mask], l2 = Int(f & 0xFF)
+            if l2 != 0 && l1 + l2 <= tb {
+                entry = UInt64(e >> 8) << 32 | UInt64(f >> 8) << 48 | 2 << 16 | UInt64(l1 + l2) << 8
+            }
+            return entry
+        }
+    }
+
+    /// The long-code walk: the symbol whose code of length l > tableBits is the top
+    /// l bits of `window`, and l; nil for bits that are no code word.
+    @inline(never)
+    func longCode(_ window: UInt64) -> (symbol: Int, length: Int)? {
+        guard maxLength > tableBits else { return nil }
+        for l in (tableBits + 1)...maxLength {
+            let rank = Int(window >> UInt64(64 - l)) - Int(first[l])
+            if rank >= 0 && rank < count[l] { return (Int(sorted[offset[l] + rank]), l) }
+        }
+        return nil
+    }
+
+    /// Decodes exactly `n` symbols from `bytes`, writing `values[symbol]` for each
+    /// into `out` [n] (the decoder and the dequantizer in one pass). The stream must
+    /// end within its last byte, the padding zero. While eight bytes remain it
+    /// reads a 64-bit big-endian window and decodes every code that surely lies in
+    /// it (≥ 57 bits, codes ≤ 24); the last bytes go one symbol at a time, checked.
+    func decode<T>(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, values: UnsafeBufferPointer<T>,
+                   into out: UnsafeMutablePointer<T>) throws {
         guard n > 0 else {
             guard bytes.isEmpty else { throw HuffmanError.corrupt("\(bytes.count) bytes where no symbols are") }
             return
         }
         guard maxLength > 0 else { throw HuffmanError.corrupt("\(n) symbols but no code") }
-        var r = BitReader(bytes)
-        let tb = tableBits, shift = UInt64(64 - tb)
-        for i in 0..<n {
-            r.refill()
-            let top = r.window
-            let e = table[Int(top >> shift)]
-            if e & 0xFF != 0 {
-                let l = Int(e & 0xFF)
-                guard r.available >= l else { throw HuffmanError.corrupt("the stream ends inside symbol \(i + 1) of \(n)") }
-                out[i] = e >> 8
-                r.consume(l)
-                continue
-            }
-            // The canonical walk: the code of length l is the top l bits.
-            var found = false
-            for l in (tb + 1)...max(tb + 1, maxLength) where l <= maxLength {
-                let code = UInt32(truncatingIfNeeded: top >> UInt64(64 - l))
-                let rank = Int(code) - Int(first[l])
-                if rank >= 0 && rank < count[l] {
-                    guard r.available >= l else { throw HuffmanError.corrupt("the stream ends inside symbol \(i + 1) of \(n)") }
-                    out[i] = UInt32(sorted[offset[l] + rank])
-                    r.consume(l)
-                    found = true
-                    break
+        guard let base = bytes.baseAddress, !bytes.isEmpty else { throw HuffmanError.corrupt("no bytes for \(n) symbols") }
+        precondition(values.count >= lengths.count, "a value per symbol")
+        let raw = UnsafeRawPointer(base), nb = bytes.count, maxLen = maxLength
+        let shift = UInt64(64 - tableBits)
+        let pairs = pairTable()
+        var pos = 0, i = 0
+        try table.withUnsafeBufferPointer { t in
+            try pairs.withUnsafeBufferPointer { pt in
+                // Two symbols a lookup where both codes fit the table's bits; the
+                // second is written even when the entry has one, and overwritten next.
+                while i + 2 <= n && (pos >> 3) + 8 <= nb {
+                    var window = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: pos >> 3, as: UInt64.self)) &<< UInt64(pos & 7)
+                    var avail = 64 &- (pos & 7)
+                    // Masking shifts and wrapping sums: every amount is below 64 and every index in range.
+                    while avail >= maxLen && i &+ 2 <= n {
+                        let e = pt[Int(truncatingIfNeeded: window &>> shift)]
+                        var l = Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+                        if _fastPath(l != 0) {
+                            out[i] = values[Int(truncatingIfNeeded: (e &>> 32) & 0xFFFF)]
+                            out[i &+ 1] = values[Int(truncatingIfNeeded: e &>> 48)]
+                            i &+= Int(truncatingIfNeeded: (e &>> 16) & 0xFF)
+                        } else {
+                            guard let c = longCode(window) else { throw HuffmanError.corrupt("bits that are no code word at symbol \(i + 1) of \(n)") }
+                            out[i] = values[c.symbol]
+                            l = c.length
+                            i &+= 1
+                        }
+                        window = window &<< UInt64(truncatingIfNeeded: l)
+                        avail &-= l
+                        pos &+= l
+                    }
                 }
             }
-            guard found else { throw HuffmanError.corrupt("bits that are no code word at symbol \(i + 1) of \(n)") }
+            while i < n {
+                let byte = pos >> 3
+                guard byte < nb else { throw HuffmanError.corrupt("the stream ends inside symbol \(i + 1) of \(n)") }
+                var window: UInt64 = 0
+                for k in 0..<min(8, nb - byte) { window |= UInt64(bytes[byte + k]) << UInt64(56 - 8 * k) }
+                window <<= UInt64(pos & 7)
+                let valid = min(64 - (pos & 7), nb * 8 - pos)
+                let e = t[Int(window >> shift)]
+                var sym = Int(e >> 8), l = Int(e & 0xFF)
+                if l == 0 {
+                    guard let c = longCode(window) else { throw HuffmanError.corrupt("bits that are no code word at symbol \(i + 1) of \(n)") }
+                    (sym, l) = c
+                }
+                guard l <= valid else { throw HuffmanError.corrupt("the stream ends inside symbol \(i + 1) of \(n)") }
+                out[i] = values[sym]
+                i += 1
+                pos += l
+            }
         }
-        try r.finish(what: "Huffman")
+        try checkPadding(bytes, consumed: pos, what: "Huffman")
     }
 }
 
-/// Bits into bytes, most significant first.
-struct BitWriter {
-    var bytes: [UInt8] = []
-    var acc: UInt64 = 0
-    var filled = 0
-
-    /// The low `bits` (≤ 32) bits of `value`.
-    @inline(__always)
-    mutating func write(_ value: UInt64, bits: Int) {
-        acc = acc << UInt64(bits) | (value & ((1 << UInt64(bits)) - 1))
-        filled += bits
+/// Writes each symbol's code word (words[s] = code << 8 | length, lengths ≤ 24),
+/// most significant bit first, into ⌈totalBits/8⌉ bytes, the last zero-padded;
+/// `totalBits` is the sum of the symbols' lengths. 32 bits go out at a time.
+func writeCodeWords<S: FixedWidthInteger>(_ symbols: UnsafeBufferPointer<S>, words: UnsafeBufferPointer<UInt32>, totalBits: Int) -> [UInt8] {
+    let size = (totalBits + 7) / 8
+    return [UInt8](unsafeUninitializedCapacity: size + 8) { buf, initialized in
+        let out = UnsafeMutableRawPointer(buf.baseAddress!)
+        var acc: UInt64 = 0, filled = 0, at = 0
+        for s in symbols {
+            let e = words[Int(s)]
+            let l = Int(truncatingIfNeeded: e & 0xFF)
+            acc = acc &<< UInt64(truncatingIfNeeded: l) | UInt64(e &>> 8)
+            filled &+= l
+            if filled >= 32 {
+                filled &-= 32
+                out.storeBytes(of: UInt32(truncatingIfNeeded: acc &>> UInt64(truncatingIfNeeded: filled)).bigEndian, toByteOffset: at, as: UInt32.self)
+                at &+= 4
+            }
+        }
         while filled >= 8 {
             filled -= 8
-            bytes.append(UInt8(truncatingIfNeeded: acc >> UInt64(filled)))
+            buf[at] = UInt8(truncatingIfNeeded: acc >> UInt64(filled))
+            at += 1
         }
-    }
-
-    mutating func finish() -> [UInt8] {
-        if filled > 0 { bytes.append(UInt8(truncatingIfNeeded: acc << UInt64(8 - filled))) }
-        filled = 0
-        return bytes
+        if filled > 0 {
+            buf[at] = UInt8(truncatingIfNeeded: acc << UInt64(8 - filled))
+            at += 1
+        }
+        initialized = at
     }
 }
 
-/// A 64-bit window over bytes, most significant bit first: `window`'s top
-/// `available` bits are the next bits of the stream, the rest zero.
-struct BitReader {
-    let bytes: UnsafeBufferPointer<UInt8>
-    var next = 0
-    var window: UInt64 = 0
-    var available = 0
-
-    init(_ bytes: UnsafeBufferPointer<UInt8>) { self.bytes = bytes }
-
-    @inline(__always)
-    mutating func refill() {
-        while available <= 56 && next < bytes.count {
-            window |= UInt64(bytes[next]) << UInt64(56 - available)
-            next += 1
-            available += 8
-        }
+/// Reads `n` fixed-width symbols of `bits` (≤ 16) each, MSB first, writing
+/// `values[symbol]` for each; the stream must be exactly ⌈n·bits/8⌉ bytes, the padding zero.
+func readFixedWidth<T>(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, bits: Int, values: UnsafeBufferPointer<T>,
+                       into out: UnsafeMutablePointer<T>) throws {
+    guard bytes.count == (n * bits + 7) / 8 else {
+        throw DLError.input("a fixed-width stream of \(bytes.count) bytes for \(n) weights of \(bits) bits",
+                            hint: "the packed file is damaged")
     }
-
-    @inline(__always)
-    mutating func consume(_ bits: Int) {
-        window = bits == 64 ? 0 : window << UInt64(bits)
-        available -= bits
-    }
-
-    /// Reads `bits` (≤ 32) bits; nil past the end.
-    @inline(__always)
-    mutating func read(_ bits: Int) -> UInt32? {
-        refill()
-        guard available >= bits else { return nil }
-        let v = UInt32(truncatingIfNeeded: window >> UInt64(64 - bits))
-        consume(bits)
-        return v
-    }
-
-    /// Checks that what is left is the last byte's zero padding.
-    func finish(what: String) throws {
-        guard next == bytes.count, available < 8 else {
-            throw DLError.input("corrupt \(what) stream: \(bytes.count - next + available / 8) bytes after the last symbol",
-                                hint: "the packed file is damaged; re-make it with dl-compress")
+    guard n > 0, let base = bytes.baseAddress else { return }
+    precondition(values.count >= 1 << bits, "a value per symbol")
+    let raw = UnsafeRawPointer(base), nb = bytes.count, shift = UInt64(64 - bits)
+    var pos = 0
+    for i in 0..<n {
+        let byte = pos >> 3
+        var window: UInt64
+        if byte + 8 <= nb {
+            window = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: byte, as: UInt64.self))
+        } else {
+            window = 0
+            for k in 0..<(nb - byte) { window |= UInt64(bytes[byte + k]) << UInt64(56 - 8 * k) }
         }
-        guard window == 0 else {
-            throw DLError.input("corrupt \(what) stream: its padding bits are not zero", hint: "the packed file is damaged; re-make it with dl-compress")
-        }
+        out[i] = values[Int((window << UInt64(pos & 7)) >> shift)]
+        pos += bits
+    }
+    try checkPadding(bytes, consumed: pos, what: "fixed-width")
+}
+
+/// Checks that a stream whose symbols took `consumed` bits ends in the byte they
+/// end in, and that the rest of that byte is zero.
+func checkPadding(_ bytes: UnsafeBufferPointer<UInt8>, consumed: Int, what: String) throws {
+    guard (consumed + 7) / 8 == bytes.count else {
+        throw DLError.input("corrupt \(what) stream: \(bytes.count - (consumed + 7) / 8) bytes after the last symbol",
+                            hint: "the packed file is damaged; re-make it with dl-compress")
+    }
+    guard consumed % 8 == 0 || bytes[bytes.count - 1] & (0xFF >> UInt8(consumed % 8)) == 0 else {
+        throw DLError.input("corrupt \(what) stream: its padding bits are not zero", hint: "the packed file is damaged; re-make it with dl-compress")
     }
 }

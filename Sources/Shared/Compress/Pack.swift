@@ -1,3 +1,4 @@
+import CZlib
 import Foundation
 
 // One weight tensor through Th. Algorithm 1 and back through Algorithm 2.
@@ -47,12 +48,12 @@ public struct PackedTensor: Equatable, Sendable {
     /// Code length per symbol 0…2^N − 1 (empty: N bits a symbol, no Huffman code).
     public var lengths: [UInt8]
     public var stream: [UInt8]
-    /// FNV-1a 64 of the symbols, as little-endian UInt32s.
-    public var checksum: UInt64
+    /// CRC-32 of the package (`packageCRC`), checked before anything is decoded.
+    public var crc32: UInt32
 
     public var count: Int { shape.reduce(1, *) }
 
-    public init(shape: [Int], wmin: Float, wmax: Float, bits: Int, entropy: Double, lengths: [UInt8], stream: [UInt8], checksum: UInt64) {
+    public init(shape: [Int], wmin: Float, wmax: Float, bits: Int, entropy: Double, lengths: [UInt8], stream: [UInt8], crc32: UInt32) {
         self.shape = shape
         self.wmin = wmin
         self.wmax = wmax
@@ -60,27 +61,29 @@ public struct PackedTensor: Equatable, Sendable {
         self.entropy = entropy
         self.lengths = lengths
         self.stream = stream
-        self.checksum = checksum
+        self.crc32 = crc32
     }
-}
 
-/// FNV-1a over the symbols' little-endian bytes.
-func symbolChecksum(_ q: UnsafeBufferPointer<UInt32>) -> UInt64 {
-    var h: UInt64 = 0xcbf2_9ce4_8422_2325
-    for s in q {
-        for k in 0..<4 { h = (h ^ UInt64((s >> UInt32(8 * k)) & 0xFF)) &* 0x0000_0100_0000_01b3 }
+    /// zlib's CRC-32 of what decoding reads, in order: wmin and wmax as
+    /// little-endian float32, the shape's sizes and N as little-endian int64, the
+    /// code lengths, the stream (docs/FORMAT.md).
+    public var packageCRC: UInt32 {
+        var header: [UInt8] = []
+        for v in [wmin, wmax] { withUnsafeBytes(of: v.bitPattern.littleEndian) { header += $0 } }
+        for v in shape + [bits] { withUnsafeBytes(of: Int64(v).littleEndian) { header += $0 } }
+        var c = CZlib.crc32(0, nil, 0)
+        for part in [header, lengths, stream] {
+            part.withUnsafeBufferPointer { b in
+                var at = 0
+                while at < b.count {  // zlib takes 32-bit lengths
+                    let len = min(b.count - at, 1 << 30)
+                    c = CZlib.crc32(c, b.baseAddress! + at, UInt32(len))
+                    at += len
+                }
+            }
+        }
+        return UInt32(truncatingIfNeeded: c)
     }
-    return h
-}
-
-/// The bin symbols of `w` at `bits` over its own range (checked finite).
-public func quantizeSymbols(_ w: [Float], bits: Int) throws -> (symbols: [UInt32], wmin: Float, wmax: Float) {
-    guard let wmin = w.min(), let wmax = w.max(), wmin.isFinite, wmax.isFinite, !w.contains(where: { $0.isNaN }) else {
-        if w.isEmpty { return ([], 0, 0) }
-        throw DLError.input("the weights have NaN or Inf values", hint: "a diverged model cannot be quantized")
-    }
-    let levels = 1 << bits
-    return (w.map { UInt32(quantizeIndex($0, wmin: wmin, wmax: wmax, levels: levels)) }, wmin, wmax)
 }
 
 /// The centre of bin q (Algorithm 2, line 4); w_min itself when the range is empty.
@@ -90,39 +93,95 @@ public func dequantize(_ q: UInt32, wmin: Float, wmax: Float, bits: Int) -> Floa
     return Float(Double(wmin) + (Double(wmax) - Double(wmin)) * (Double(q) + 0.5) / Double(1 << bits))
 }
 
+/// The centres of all 2^bits bins: the decoder's lookup table.
+func binCentres(wmin: Float, wmax: Float, bits: Int) -> [Float] {
+    (0..<UInt32(1 << bits)).map { dequantize($0, wmin: wmin, wmax: wmax, bits: bits) }
+}
+
+/// The range of `w`, checked finite (0…0 when empty).
+func checkedRange(_ w: UnsafeBufferPointer<Float>) throws -> (wmin: Float, wmax: Float) {
+    if w.isEmpty { return (0, 0) }
+    guard let r = finiteRange(w) else {
+        throw DLError.input("the weights have NaN or Inf values", hint: "a diverged model cannot be quantized")
+    }
+    return (r.min, r.max)
+}
+
 /// N for `w` (Algorithm 1, lines 4–5: N = ⌈H + c⌉ within 1…maxBits, or the fixed
 /// width) and the H it came from (NaN when fixed).
-func bitWidth(_ w: [Float], _ s: CompressionSettings) throws -> (bits: Int, entropy: Double) {
+func bitWidth(_ w: UnsafeBufferPointer<Float>, wmin: Float, wmax: Float, _ s: CompressionSettings) -> (bits: Int, entropy: Double) {
     if let n = s.fixedBits { return (n, .nan) }
-    let h = try weightEntropy(w, bits: s.previewBits, sampleFraction: s.sampleFraction, seed: s.seed)
+    let h = w.isEmpty ? 0 : sampledEntropy(w, wmin: wmin, wmax: wmax, bits: s.previewBits, sampleFraction: s.sampleFraction, seed: s.seed)
     return (min(s.maxBits, max(1, Int((h + s.floor).rounded(.up)))), h)
+}
+
+/// The bin symbols of `w` at `bits` over its own range (checked finite).
+public func quantizeSymbols(_ w: [Float], bits: Int) throws -> (symbols: [UInt32], wmin: Float, wmax: Float) {
+    try w.withUnsafeBufferPointer { b in
+        let (wmin, wmax) = try checkedRange(b)
+        let bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
+        return (b.map { UInt32(bins.index($0)) }, wmin, wmax)
+    }
 }
 
 /// Th. Algorithm 1 on one tensor.
 public func packTensor(_ w: [Float], shape: [Int], _ s: CompressionSettings) throws -> PackedTensor {
-    try s.validate()
-    guard shape.reduce(1, *) == w.count else { throw DLError.usage("shape \(shape) does not hold \(w.count) weights") }
-    let (bits, entropy) = try bitWidth(w, s)
-    let (q, wmin, wmax) = try quantizeSymbols(w, bits: bits)
-    var lengths: [UInt8] = []
-    var stream: [UInt8]
-    if s.huffman {
-        var counts = [UInt64](repeating: 0, count: 1 << bits)
-        for v in q { counts[Int(v)] += 1 }
-        lengths = try huffmanLengths(counts)
-        stream = try q.withUnsafeBufferPointer { try CanonicalCode(lengths: lengths).encode($0) }
-    } else {
-        var bw = BitWriter()
-        for v in q { bw.write(UInt64(v), bits: bits) }
-        stream = bw.finish()
-    }
-    let checksum = q.withUnsafeBufferPointer(symbolChecksum)
-    return PackedTensor(shape: shape, wmin: wmin, wmax: wmax, bits: bits, entropy: entropy, lengths: lengths,
-                        stream: stream, checksum: checksum)
+    try w.withUnsafeBufferPointer { try packTensor($0, shape: shape, s) }
 }
 
-/// Th. Algorithm 2 on one tensor: its symbols, checked against the checksum.
-public func unpackSymbols(_ p: PackedTensor) throws -> [UInt32] {
+/// Th. Algorithm 1 on one tensor in place: one pass for the range, one over the
+/// F-sample for H, one for the symbols (UInt16: N ≤ 16) and their histogram, the
+/// code from the histogram, one pass writing the code words.
+public func packTensor(_ w: UnsafeBufferPointer<Float>, shape: [Int], _ s: CompressionSettings) throws -> PackedTensor {
+    try s.validate()
+    guard shape.reduce(1, *) == w.count else { throw DLError.usage("shape \(shape) does not hold \(w.count) weights") }
+    let (wmin, wmax) = try checkedRange(w)
+    let (bits, entropy) = bitWidth(w, wmin: wmin, wmax: wmax, s)
+    let bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
+    let n = w.count
+    guard n < 1 << 34 else { throw DLError.input("a tensor of \(n) weights (at most 2^34 a tensor)") }
+    let symbols = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(1, n))
+    defer { symbols.deallocate() }
+    // Four histograms, so runs of one symbol do not wait on one counter (each
+    // counts at most n/4 < 2^32).
+    let levels = 1 << bits
+    var hist = [UInt32](repeating: 0, count: 4 * levels)
+    hist.withUnsafeMutableBufferPointer { h in
+        var i = 0
+        while i + 4 <= n {
+            for k in 0..<4 {
+                let q = bins.index(w[i + k])
+                symbols[i + k] = UInt16(truncatingIfNeeded: q)
+                h[k * levels + q] &+= 1
+            }
+            i += 4
+        }
+        while i < n {
+            let q = bins.index(w[i])
+            symbols[i] = UInt16(truncatingIfNeeded: q)
+            h[q] &+= 1
+            i += 1
+        }
+    }
+    let counts = (0..<levels).map { UInt64(hist[$0]) + UInt64(hist[levels + $0]) + UInt64(hist[2 * levels + $0]) + UInt64(hist[3 * levels + $0]) }
+    var lengths: [UInt8] = [], words: [UInt32], totalBits: Int
+    if s.huffman {
+        lengths = try huffmanLengths(counts)
+        words = try CanonicalCode(lengths: lengths).words
+        totalBits = zip(counts, lengths).reduce(0) { $0 + Int($1.0) * Int($1.1) }
+    } else {
+        // N bits a symbol: the canonical code whose lengths are all N is the symbol itself.
+        words = (0..<UInt32(1 << bits)).map { $0 << 8 | UInt32(bits) }
+        totalBits = n * bits
+    }
+    let stream = words.withUnsafeBufferPointer { writeCodeWords(UnsafeBufferPointer(rebasing: symbols[0..<n]), words: $0, totalBits: totalBits) }
+    var p = PackedTensor(shape: shape, wmin: wmin, wmax: wmax, bits: bits, entropy: entropy, lengths: lengths, stream: stream, crc32: 0)
+    p.crc32 = p.packageCRC
+    return p
+}
+
+/// Checks a package's numbers and CRC before its stream is read; returns the element count.
+func checkPackage(_ p: PackedTensor) throws -> Int {
     guard (1...16).contains(p.bits) else { throw DLError.input("a packed tensor with N = \(p.bits) bits (1…16)", hint: "the packed file is damaged") }
     guard p.shape.allSatisfy({ $0 >= 0 }), let n = checkedElementCount(p.shape, limit: 1 << 34) else {
         throw DLError.input("a packed tensor of shape \(p.shape)")
@@ -137,38 +196,61 @@ public func unpackSymbols(_ p: PackedTensor) throws -> [UInt32] {
     guard n <= p.stream.count * 8 else {
         throw DLError.input("a packed tensor of \(n) weights in a stream of \(p.stream.count) bytes", hint: "the packed file is damaged")
     }
-    var q = [UInt32](repeating: 0, count: n)
+    guard p.packageCRC == p.crc32 else {
+        throw DLError.input("a packed tensor whose CRC-32 does not match its contents", hint: "the packed file is damaged")
+    }
+    return n
+}
+
+/// Decodes a checked package's stream, writing values[symbol] for each weight into `out` [n].
+func decodePackage<T>(_ p: PackedTensor, values: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) throws {
     try p.stream.withUnsafeBufferPointer { bytes in
-        try q.withUnsafeMutableBufferPointer { out in
-            if p.lengths.isEmpty {
-                guard bytes.count == (n * p.bits + 7) / 8 else {
-                    throw DLError.input("a fixed-width stream of \(bytes.count) bytes for \(n) weights of \(p.bits) bits",
-                                        hint: "the packed file is damaged")
-                }
-                var r = BitReader(bytes)
-                for i in 0..<n { out[i] = r.read(p.bits)! }
-                try r.finish(what: "fixed-width")
-            } else {
-                try CanonicalCode(lengths: p.lengths).decode(bytes, count: n, into: out.baseAddress!)
-            }
+        if p.lengths.isEmpty {
+            try readFixedWidth(bytes, count: out.count, bits: p.bits, values: values, into: out.baseAddress!)
+        } else {
+            try CanonicalCode(lengths: p.lengths).decode(bytes, count: out.count, values: values, into: out.baseAddress!)
         }
     }
-    guard q.withUnsafeBufferPointer(symbolChecksum) == p.checksum else {
-        throw DLError.input("a packed tensor whose symbols fail their checksum", hint: "the packed file is damaged")
-    }
+}
+
+/// Th. Algorithm 2 on one tensor: its symbols.
+public func unpackSymbols(_ p: PackedTensor) throws -> [UInt32] {
+    let n = try checkPackage(p)
+    let identity = (0..<UInt32(1 << p.bits)).map { $0 }
+    var q = [UInt32](repeating: 0, count: n)
+    try identity.withUnsafeBufferPointer { v in try q.withUnsafeMutableBufferPointer { try decodePackage(p, values: v, into: $0) } }
     return q
 }
 
 /// The dequantized weights of a packed tensor.
 public func unpackTensor(_ p: PackedTensor) throws -> [Float] {
-    try unpackSymbols(p).map { dequantize($0, wmin: p.wmin, wmax: p.wmax, bits: p.bits) }
+    let n = try checkPackage(p)
+    var w = [Float](repeating: 0, count: n)
+    try w.withUnsafeMutableBufferPointer { try unpackTensor(p, into: $0, alreadyChecked: true) }
+    return w
+}
+
+/// The dequantized weights of a packed tensor, into `out` (its element count).
+public func unpackTensor(_ p: PackedTensor, into out: UnsafeMutableBufferPointer<Float>) throws {
+    try unpackTensor(p, into: out, alreadyChecked: false)
+}
+
+func unpackTensor(_ p: PackedTensor, into out: UnsafeMutableBufferPointer<Float>, alreadyChecked: Bool) throws {
+    let n = alreadyChecked ? p.count : try checkPackage(p)
+    guard out.count == n else { throw DLError.input("a packed tensor of \(n) weights for a place of \(out.count)") }
+    let centres = binCentres(wmin: p.wmin, wmax: p.wmax, bits: p.bits)
+    try centres.withUnsafeBufferPointer { try decodePackage(p, values: $0, into: out) }
 }
 
 /// The weights as the receiver of a packed tensor sees them: quantize(W) at the
 /// bit width Algorithm 1 picks, without coding a stream.
 public func quantizedWeights(_ w: [Float], _ s: CompressionSettings) throws -> [Float] {
     try s.validate()
-    let (bits, _) = try bitWidth(w, s)
-    let (q, wmin, wmax) = try quantizeSymbols(w, bits: bits)
-    return q.map { dequantize($0, wmin: wmin, wmax: wmax, bits: bits) }
+    return try w.withUnsafeBufferPointer { b in
+        let (wmin, wmax) = try checkedRange(b)
+        let (bits, _) = bitWidth(b, wmin: wmin, wmax: wmax, s)
+        let bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
+        let centres = binCentres(wmin: wmin, wmax: wmax, bits: bits)
+        return b.map { centres[bins.index($0)] }
+    }
 }

@@ -7,7 +7,7 @@ import Foundation
 //   /packed/layers/i/{W,b}/stream    uint8 [bytes]   the bitstream, MSB first
 //   /packed/layers/i/{W,b}/lengths   uint8 [2^N]     Huffman code lengths (absent: N bits a weight)
 //   attributes: shape, wmin, wmax (float32 values), bits (N), entropy (H, NaN when fixed),
-//               checksum (FNV-1a 64 of the symbols, as int64)
+//               crc32 (zlib's CRC-32 of range, shape, N, lengths and stream; PackedTensor.packageCRC)
 // `dl-compress -d` (Algorithm 2) turns it back into a model file.
 
 public struct PackedModel {
@@ -21,15 +21,17 @@ public struct PackedModel {
 /// Packs every tensor of `model` (Th. Algorithm 1), each with its own seed for the entropy sample.
 public func packModel(_ model: MLP, metadata: ModelMetadata, _ s: CompressionSettings) throws -> PackedModel {
     var tensors: [PackedTensor] = []
-    for i in 1...model.layers {
-        for (t, (values, shape)) in [(model.weight(i).storage, [model.widths[i - 1], model.widths[i]]),
-                                     (model.bias(i), [model.widths[i]])].enumerated() {
-            var si = s
-            si.seed = s.seed &+ UInt64(2 * (i - 1) + t)
-            do {
-                tensors.append(try packTensor(values, shape: shape, si))
-            } catch let e as DLError where e.kind == .input {
-                throw e.within("layer \(i) \(t == 0 ? "W" : "b")")
+    try model.parameters.withUnsafeBufferPointer { w in
+        for i in 1...model.layers {
+            for (t, (offset, shape)) in [(model.weightOffset(i), [model.widths[i - 1], model.widths[i]]),
+                                         (model.biasOffset(i), [model.widths[i]])].enumerated() {
+                var si = s
+                si.seed = s.seed &+ UInt64(2 * (i - 1) + t)
+                do {
+                    tensors.append(try packTensor(UnsafeBufferPointer(rebasing: w[offset..<(offset + shape.reduce(1, *))]), shape: shape, si))
+                } catch let e as DLError where e.kind == .input {
+                    throw e.within("layer \(i) \(t == 0 ? "W" : "b")")
+                }
             }
         }
     }
@@ -39,14 +41,21 @@ public func packModel(_ model: MLP, metadata: ModelMetadata, _ s: CompressionSet
 /// The model a packed model decodes to (Th. Algorithm 2).
 public func unpackModel(_ p: PackedModel, file: String) throws -> MLP {
     var m = p.model
-    var values: [Float] = []
-    values.reserveCapacity(m.parameters.count)
-    for (n, t) in p.tensors.enumerated() {
-        do {
-            values += try unpackTensor(t)
-        } catch let e as DLError {
-            throw e.within("\(file): layer \(n / 2 + 1) \(n % 2 == 0 ? "W" : "b")")
+    let size = m.parameters.count
+    var offset = 0
+    // A new array, not p.model's copied on write: every weight is decoded into it.
+    let values = try [Float](unsafeUninitializedCapacity: size) { w, initialized in
+        for (n, t) in p.tensors.enumerated() {
+            do {
+                guard offset + t.count <= size else { throw DLError.input("more packed weights than the net has") }
+                try unpackTensor(t, into: UnsafeMutableBufferPointer(rebasing: w[offset..<(offset + t.count)]))
+                offset += t.count
+            } catch let e as DLError {
+                throw e.within("\(file): layer \(n / 2 + 1) \(n % 2 == 0 ? "W" : "b")")
+            }
         }
+        guard offset == size else { throw DLError.input("\(file): the packed tensors hold \(offset) of the net's \(size) weights") }
+        initialized = size
     }
     m.parameters = values
     return m
@@ -85,7 +94,7 @@ public func writePackedFile(_ p: PackedModel, modelAttributes source: H5Group, t
             try tg.setAttribute("wmax", Double(tensor.wmax))
             try tg.setAttribute("bits", tensor.bits)
             try tg.setAttribute("entropy", tensor.entropy)
-            try tg.setAttribute("checksum", .integer(Int64(bitPattern: tensor.checksum)))
+            try tg.setAttribute("crc32", .integer(Int64(tensor.crc32)))
         }
     }
 }
@@ -115,8 +124,8 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
                 throw DLError.input("\(at) has shape \(try attr("shape")), but the net's layer \(i) has \(shape)")
             }
             guard let wmin = try attr("wmin").double, let wmax = try attr("wmax").double, let bits = try attr("bits").integer,
-                  let checksum = try attr("checksum").integer else {
-                throw DLError.input("\(at): wmin, wmax, bits or checksum is not a number")
+                  let crc = try attr("crc32").integer, let crc32 = UInt32(exactly: crc) else {
+                throw DLError.input("\(at): wmin, wmax, bits or crc32 is not a number (crc32 a 32-bit one)")
             }
             guard tg.kind(of: "stream") == .dataset else { throw DLError.input("\(at) has no stream") }
             let stream = try tg.read("stream", as: UInt8.self).values
@@ -124,7 +133,7 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
             guard (1...16).contains(bits) else { throw DLError.input("\(at) has N = \(bits) bits, not 1…16", hint: "the packed file is damaged") }
             tensors.append(PackedTensor(shape: shape, wmin: Float(wmin), wmax: Float(wmax), bits: Int(bits),
                                         entropy: try tg.attribute("entropy")?.double ?? .nan, lengths: lengths, stream: stream,
-                                        checksum: UInt64(bitPattern: checksum)))
+                                        crc32: crc32))
         }
     }
     var s = CompressionSettings()
@@ -134,7 +143,7 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
 }
 
 extension PackedTensor {
-    /// What the package takes: the stream, the code lengths, and its four numbers (range, N, checksum) at 64 bits each.
+    /// What the package takes: the stream, the code lengths, and its four numbers (range, N, CRC) at 64 bits each.
     public var packageBits: Int { stream.count * 8 + lengths.count * 8 + 4 * 64 }
 }
 
@@ -189,13 +198,63 @@ public func compressionReport(_ original: MLP, _ p: PackedModel, decoded: MLP) -
     return rows
 }
 
-/// The report as a tidy TSV.
-public func compressionTable(_ rows: [CompressionRow]) -> String {
-    func f(_ x: Double) -> String { x.isNaN ? "NA" : String(format: "%.6g", x) }
-    var s = "tensor\tcount\tbits\tentropy\tstream_bits_per_param\tpackage_bits_per_param\tratio_to_float32\tmax_error\trms_error\n"
-    for r in rows {
-        s += [r.tensor, String(r.count), f(r.bits), f(r.entropy), f(r.streamBitsPerParam),
-              f(r.packageBitsPerParam), f(32 / r.packageBitsPerParam), f(r.maxError), f(r.rmsError)].joined(separator: "\t") + "\n"
+/// Loss and accuracy of the original and the decoded model on one split: the
+/// report's last columns, on its total row.
+public struct CompressionEvaluation: Sendable {
+    public var split: String
+    public var original: Evaluation
+    public var decoded: Evaluation
+    public init(split: String, original: Evaluation, decoded: Evaluation) {
+        self.split = split
+        self.original = original
+        self.decoded = decoded
     }
+}
+
+/// The report's columns; with an evaluation, its split and the two models' accuracy and loss.
+public func compressionColumns(evaluated: Bool) -> [String] {
+    ["tensor", "count", "bits", "entropy", "stream_bits_per_param", "package_bits_per_param", "ratio_to_float32", "max_error", "rms_error"]
+        + (evaluated ? ["split", "accuracy_original", "accuracy_decoded", "loss_original", "loss_decoded"] : [])
+}
+
+func compressionCells(_ rows: [CompressionRow], _ evaluation: CompressionEvaluation?) -> [[JSONCell]] {
+    rows.map { r in
+        var cells: [JSONCell] = [.text(r.tensor), .number(Double(r.count)), .number(r.bits), .number(r.entropy), .number(r.streamBitsPerParam),
+                                 .number(r.packageBitsPerParam), .number(32 / r.packageBitsPerParam), .number(r.maxError), .number(r.rmsError)]
+        if let e = evaluation {
+            // The models' numbers belong to the whole model: NA on the tensors' rows.
+            cells += r.tensor == "total"
+                ? [.text(e.split), .number(e.original.accuracy ?? .nan), .number(e.decoded.accuracy ?? .nan),
+                   .number(e.original.loss), .number(e.decoded.loss)]
+                : [JSONCell](repeating: .null, count: 5)
+        }
+        return cells
+    }
+}
+
+/// The report as a tidy TSV (NA for undefined cells), or with `json` a JSON
+/// array of objects (null for them). Series give each block its epoch: a first column.
+public func compressionReportText(_ blocks: [(epoch: Int?, rows: [CompressionRow])], evaluation: CompressionEvaluation? = nil,
+                                  json: Bool = false) -> String {
+    let epochs = blocks.contains { $0.epoch != nil }
+    let columns = (epochs ? ["epoch"] : []) + compressionColumns(evaluated: evaluation != nil)
+    let rows = blocks.flatMap { b in
+        compressionCells(b.rows, evaluation).map { (epochs ? [b.epoch.map { .number(Double($0)) } ?? .null] : []) + $0 }
+    }
+    if json { return jsonObjects(columns: columns, rows: rows) }
+    func f(_ c: JSONCell) -> String {
+        switch c {
+        case .text(let s): return s
+        case .number(let x): return x.isNaN ? "NA" : x == x.rounded() && abs(x) < 1e15 ? String(Int64(x)) : String(format: "%.6g", x)
+        case .null: return "NA"
+        }
+    }
+    var s = columns.joined(separator: "\t") + "\n"
+    for r in rows { s += r.map(f).joined(separator: "\t") + "\n" }
     return s
+}
+
+/// The report of one encoding as a tidy TSV.
+public func compressionTable(_ rows: [CompressionRow], evaluation: CompressionEvaluation? = nil) -> String {
+    compressionReportText([(nil, rows)], evaluation: evaluation)
 }

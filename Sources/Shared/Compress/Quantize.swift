@@ -25,13 +25,46 @@ public func entropyBits<C: Collection>(_ counts: C) -> Double where C.Element: B
     return max(h, 0)
 }
 
+/// The bins of Th. 3.2 over [wmin, wmax], counted up from wmin (the orientation
+/// of the thesis' decoder, Algorithm 2), with wmax in the top bin: q = ⌊levels ·
+/// (w − wmin)/(wmax − wmin)⌋ in float64, the constants hoisted out of the loops.
+struct Bins {
+    let lo: Double, range: Double, levels: Double, top: Double
+
+    init(wmin: Float, wmax: Float, levels: Int) {
+        lo = Double(wmin)
+        range = Double(wmax) - Double(wmin)
+        self.levels = Double(levels)
+        top = Double(levels - 1)
+    }
+
+    /// The bin of w (0 when the range is empty); w outside the range goes to the
+    /// nearer end bin. Clamped at 0 first, so truncation is the floor.
+    @inline(__always)
+    func index(_ w: Float) -> Int {
+        guard range > 0 else { return 0 }
+        return Int(min(max(levels * (Double(w) - lo) / range, 0), top))
+    }
+}
+
 /// The bin of w among `levels` equal bins over [wmin, wmax], counted up from
 /// wmin (the orientation of the thesis' decoder, Algorithm 2); wmax falls in the top bin.
 @inline(__always)
 public func quantizeIndex(_ w: Float, wmin: Float, wmax: Float, levels: Int) -> Int {
-    guard wmax > wmin else { return 0 }
-    let q = Int((Double(levels) * (Double(w) - Double(wmin)) / (Double(wmax) - Double(wmin))).rounded(.down))
-    return min(max(q, 0), levels - 1)
+    Bins(wmin: wmin, wmax: wmax, levels: levels).index(w)
+}
+
+/// The minimum and maximum of `w` in one pass; nil when a value is NaN or infinite.
+func finiteRange(_ w: UnsafeBufferPointer<Float>) -> (min: Float, max: Float)? {
+    // Branch-free, so it vectorizes: the largest exponent field seen is all ones
+    // exactly when some value is NaN or infinite.
+    var lo = Float.infinity, hi = -Float.infinity, exponent: UInt32 = 0
+    for v in w {
+        lo = v < lo ? v : lo
+        hi = v > hi ? v : hi
+        exponent = max(exponent, v.bitPattern & 0x7F80_0000)
+    }
+    return exponent == 0x7F80_0000 ? nil : (lo, hi)
 }
 
 /// The entropy in bits of a weight tensor quantized to 2^bits levels between its
@@ -43,20 +76,31 @@ public func weightEntropy(_ w: [Float], bits: Int, sampleFraction: Double = 1, s
     guard sampleFraction > 0 && sampleFraction <= 1 else {
         throw DLError.usage("the sample fraction must lie in (0, 1], not \(sampleFraction)")
     }
-    guard !w.isEmpty else { return 0 }
-    guard let wmin = w.min(), let wmax = w.max(), wmin.isFinite, wmax.isFinite, !w.contains(where: { $0.isNaN }) else {
-        throw DLError.input("weights with NaN or Inf values have no entropy")
+    return try w.withUnsafeBufferPointer { b in
+        guard !b.isEmpty else { return 0 }
+        guard let (wmin, wmax) = finiteRange(b) else { throw DLError.input("weights with NaN or Inf values have no entropy") }
+        return sampledEntropy(b, wmin: wmin, wmax: wmax, bits: bits, sampleFraction: sampleFraction, seed: seed)
     }
-    let levels = 1 << bits
-    var hist = [Int](repeating: 0, count: levels)
+}
+
+/// H of the 2^bits-bin histogram over [wmin, wmax] of all of `w`, or of ⌈F·n⌉ of
+/// its weights drawn without replacement (Floyd's algorithm: one draw per sampled
+/// weight, a bitmap of the drawn ones).
+func sampledEntropy(_ w: UnsafeBufferPointer<Float>, wmin: Float, wmax: Float, bits: Int, sampleFraction: Double, seed: UInt64) -> Double {
+    let n = w.count, bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
+    var hist = [Int](repeating: 0, count: 1 << bits)
     if sampleFraction >= 1 {
-        for v in w { hist[quantizeIndex(v, wmin: wmin, wmax: wmax, levels: levels)] += 1 }
-    } else {
-        let size = max(1, Int((sampleFraction * Double(w.count)).rounded(.up)))
-        var rng = RNG(seed: seed, stream: .weightSample)
-        for i in rng.permutation(w.count).prefix(size) {
-            hist[quantizeIndex(w[i], wmin: wmin, wmax: wmax, levels: levels)] += 1
-        }
+        for v in w { hist[bins.index(v)] += 1 }
+        return entropyBits(hist)
+    }
+    let size = min(n, max(1, Int((sampleFraction * Double(n)).rounded(.up))))
+    var rng = RNG(seed: seed, stream: .weightSample)
+    var drawn = [UInt64](repeating: 0, count: (n + 63) / 64)
+    for j in (n - size)..<n {
+        var k = rng.below(j + 1)
+        if drawn[k >> 6] & (1 << UInt64(k & 63)) != 0 { k = j }
+        drawn[k >> 6] |= 1 << UInt64(k & 63)
+        hist[bins.index(w[k])] += 1
     }
     return entropyBits(hist)
 }

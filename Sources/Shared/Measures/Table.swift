@@ -30,8 +30,7 @@ public let measureColumns = ["metric", "split", "layer", "param", "value"]
 public func formatMeasureValue(_ v: Double) -> String {
     if v.isNaN { return "NA" }
     if v.isInfinite { return v > 0 ? "inf" : "-inf" }
-    if v == v.rounded(), abs(v) < 1e15 { return String(Int64(v)) }
-    return String(format: "%.9g", v)
+    return formatJSONNumber(v)
 }
 
 public func formatTSV(_ rows: [MeasureRow], header: Bool = true) -> String {
@@ -46,27 +45,8 @@ public func formatTSV(_ rows: [MeasureRow], header: Bool = true) -> String {
 
 /// The rows as a JSON array of objects with the same keys as the TSV columns.
 public func formatJSON(_ rows: [MeasureRow]) -> String {
-    func quoted(_ s: String) -> String {
-        var o = "\""
-        for u in s.unicodeScalars {
-            switch u {
-            case "\"": o += "\\\""
-            case "\\": o += "\\\\"
-            case "\n": o += "\\n"
-            case "\t": o += "\\t"
-            default:
-                if u.value < 0x20 { o += String(format: "\\u%04x", u.value) } else { o.unicodeScalars.append(u) }
-            }
-        }
-        return o + "\""
-    }
-    func number(_ v: Double) -> String {
-        v.isFinite ? formatMeasureValue(v) : "null"
-    }
-    let items = rows.map { r in
-        "  {\"metric\": \(quoted(r.metric)), \"split\": \(r.split.map(quoted) ?? "null"), "
-            + "\"layer\": \(r.layer.map(String.init) ?? "null"), \"param\": \(r.param.map(String.init) ?? "null"), "
-            + "\"value\": \(number(r.value))}"
-    }
-    return items.isEmpty ? "[]\n" : "[\n" + items.joined(separator: ",\n") + "\n]\n"
+    jsonObjects(columns: measureColumns, rows: rows.map { r in
+        [.text(r.metric), r.split.map { .text($0) } ?? .null, r.layer.map { .number(Double($0)) } ?? .null,
+         r.param.map { .number(Double($0)) } ?? .null, .number(r.value)]
+    })
 }

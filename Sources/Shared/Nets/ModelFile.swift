@@ -288,3 +288,41 @@ public func checkModelFits(_ model: MLP, _ split: Split, file: String) throws {
         }
     }
 }
+
+/// A model file's training log (/model/log) as a tidy TSV, a row per epoch
+/// record: `epoch`, then the log's other [E] columns (dl-fit's in their order,
+/// any others by name), and for `dl-fit --quantize` the mean N per parameter
+/// (`quantize_mean_bits`, from `quantize_bits` weighted by the tensors' sizes).
+/// NaN cells (a column an epoch has no value for) are NA.
+public func trainingLogTable(_ file: H5File) throws -> String {
+    let (model, _) = try readModelFile(file)
+    guard try file.root.openGroup("model").kind(of: "log") == .group else {
+        throw DLError.input("\(file.name) has no training log", hint: "only a model a run trained has one (dl-fit, dl-layerwise)")
+    }
+    let g = try file.root.openGroup("model").openGroup("log")
+    let epochs = try g.read("epoch", as: Int32.self)
+    let E = epochs.values.count
+    guard epochs.shape == [E] else { throw DLError.input("\(file.name): /model/log/epoch is not a list") }
+    let known = ["visit", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "quantize_total_bits_per_param"]
+    var names: [String] = []
+    for name in try g.children().sorted() where name != "epoch" && g.kind(of: name) == .dataset {
+        if try g.read(name, as: Double.self).shape == [E] { names.append(name) }
+    }
+    names.sort { (known.firstIndex(of: $0) ?? known.count, $0) < (known.firstIndex(of: $1) ?? known.count, $1) }
+    var columns = try names.map { try g.read($0, as: Double.self).values }
+    if g.kind(of: "quantize_bits") == .dataset {
+        let q = try g.read("quantize_bits", as: Double.self)
+        let sizes = (1...model.layers).flatMap { [model.widths[$0 - 1] * model.widths[$0], model.widths[$0]] }
+        guard q.shape == [E, sizes.count] else {
+            throw DLError.input("\(file.name): /model/log/quantize_bits has shape \(q.shape), not [\(E), \(sizes.count)]")
+        }
+        let total = Double(sizes.reduce(0, +))
+        names.append("quantize_mean_bits")
+        columns.append((0..<E).map { e in zip(q.values[(e * sizes.count)...], sizes).reduce(0) { $0 + $1.0 * Double($1.1) } / total })
+    }
+    var s = (["epoch"] + names).joined(separator: "\t") + "\n"
+    for e in 0..<E {
+        s += ([String(epochs.values[e])] + columns.map { $0[e].isNaN ? "NA" : String(format: "%.9g", $0[e]) }).joined(separator: "\t") + "\n"
+    }
+    return s
+}
