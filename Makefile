@@ -3,6 +3,7 @@
 #   make test     build and run every test
 #   make test-kernels   the tests under each OpenBLAS kernel this CPU runs
 #   make bench    benchmarks side by side with their peers (see BENCHMARKS.md)
+#   make fuzz     the packed-tensor decoder under libFuzzer (FUZZ_RUNS inputs), new finds merged into Fuzz/corpus
 #   make install PREFIX=/usr/local   the tools, man pages and bash/zsh completions
 #   make uninstall PREFIX=/usr/local removes exactly what install wrote
 
@@ -16,7 +17,7 @@ SUDO := $(shell [ "$$(id -u)" = 0 ] || echo sudo)
 BIN := .build/release
 OUT := out
 
-.PHONY: all deps build test test-kernels bench clean pipeline install uninstall
+.PHONY: all deps build test test-kernels bench fuzz clean pipeline install uninstall
 
 PREFIX ?= /usr/local
 DESTDIR ?=
@@ -54,6 +55,16 @@ test-kernels: deps
 
 bench: build
 	bench/run.sh
+
+# libFuzzer on the decoder (Fuzz/Decoder): its own build with the fuzzer and
+# address sanitizers; what it finds that adds coverage is merged into the kept corpus.
+FUZZ_RUNS ?= 1000000
+fuzz: deps
+	swift build -c release --product fuzz-decoder --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
+	  -Xlinker --export-dynamic
+	mkdir -p .build-fuzz/corpus
+	.build-fuzz/release/fuzz-decoder -runs=$(FUZZ_RUNS) -max_len=8192 -print_final_stats=1 .build-fuzz/corpus Fuzz/corpus/decoder
+	.build-fuzz/release/fuzz-decoder -merge=1 Fuzz/corpus/decoder .build-fuzz/corpus
 
 pipeline: build
 	$(MAKE) -f pipelines/default.mk BIN=$(BIN) OUT=$(OUT)

@@ -40,6 +40,8 @@ let package = Package(
         .executableTarget(name: "dl-kfilter", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-layerwise", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-measure", dependencies: ["Shared"], swiftSettings: optimize),
+        // The decoder's fuzz target: replays Fuzz/corpus in normal builds; `make fuzz` builds it for libFuzzer.
+        .executableTarget(name: "fuzz-decoder", dependencies: ["Shared"], path: "Fuzz/Decoder", swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
         .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
     ],

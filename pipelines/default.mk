@@ -6,7 +6,8 @@
 # evaluate both → measure every layer (LSD,
 # k-redundancy, H(Y|Z), weight entropy, stable rank) → plot them (out/layers.png,
 # out/layerwise.png). The same net trained by full backprop (dl-fit) is
-# out/backprop.h5, evaluated beside it.
+# out/backprop.h5, evaluated beside it, its weights compressed after every epoch
+# (out/backprop.series.tsv, out/bits-per-epoch.png).
 #   make -f pipelines/default.mk BIN=.build/release OUT=out
 # A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 3000" etc.
 
@@ -40,7 +41,7 @@ MEASURES := lsd redundancy entropy rank accuracy
 
 # Plots need gnuplot (Debian's gnuplot-nox; `make deps` installs it).
 HERE := $(dir $(lastword $(MAKEFILE_LIST)))
-PLOTS ?= $(if $(shell command -v gnuplot),$(OUT)/layers.png $(OUT)/layerwise.png,$(warning gnuplot not found: no plots))
+PLOTS ?= $(if $(shell command -v gnuplot),$(OUT)/layers.png $(OUT)/layerwise.png $(OUT)/bits-per-epoch.png,$(warning gnuplot not found: no plots))
 
 # Hidden layers 1 … k−1 of ARCH; what layer i trains on: the filtered data, or
 # the features of layer i − 1.
@@ -50,7 +51,7 @@ LAYER_FILES := $(LAYERS:%=$(OUT)/layers/layer-%.h5)
 FEATURE_FILES := $(LAYERS:%=$(OUT)/features/layer-%.h5)
 
 .PHONY: all
-all: $(OUT)/data.info $(FEATURE_FILES) $(OUT)/model.eval.tsv $(OUT)/model.decoded.eval.tsv $(OUT)/backprop.eval.tsv $(OUT)/measures.tsv $(PLOTS)
+all: $(OUT)/data.info $(FEATURE_FILES) $(OUT)/model.eval.tsv $(OUT)/model.decoded.eval.tsv $(OUT)/backprop.eval.tsv $(OUT)/backprop.series.tsv $(OUT)/measures.tsv $(PLOTS)
 
 $(OUT)/data.h5: $(BIN)/dl-data | $(OUT)
 	$(BIN)/dl-data fashion-mnist $(DATA_FLAGS) -o $@
@@ -84,9 +85,13 @@ $(OUT)/model.packed.h5 $(OUT)/compress.tsv: $(OUT)/model.h5 $(BIN)/dl-compress
 $(OUT)/model.decoded.h5: $(OUT)/model.packed.h5 $(BIN)/dl-compress
 	$(BIN)/dl-compress -d $< -o $@
 
-# The same net by full backprop, for comparison.
+# The same net by full backprop, for comparison, with its weights after every
+# epoch; their bits per parameter epoch by epoch (Th. Figure 3.5).
 $(OUT)/backprop.h5: $(OUT)/filtered.h5 $(BIN)/dl-fit
-	$(BIN)/dl-fit $< --arch $(ARCH) $(FIT_FLAGS) -o $@
+	$(BIN)/dl-fit $< --arch $(ARCH) $(FIT_FLAGS) --snapshots -o $@
+
+$(OUT)/backprop.series.tsv: $(OUT)/backprop.h5 $(BIN)/dl-compress
+	$(BIN)/dl-compress series $< $(COMPRESS_FLAGS) -o $@
 
 # Loss and accuracy of the models on every split of the full data.
 $(OUT)/%.eval.tsv: $(OUT)/%.h5 $(OUT)/data.h5
@@ -120,6 +125,10 @@ $(OUT)/layers.png: $(OUT)/measures.tsv $(HERE)layers.gp
 # Each subnet's test accuracy and the LSD of its layer's features (Th. 6, Fig. 5.6).
 $(OUT)/layerwise.png: $(OUT)/layerwise.tsv $(OUT)/lsd.tsv $(HERE)layerwise.gp
 	gnuplot -e "acc='$<'; lsd='$(OUT)/lsd.tsv'; out='$@'" $(HERE)layerwise.gp
+
+# N and the Huffman-coded bits per parameter of backprop's weights after every epoch.
+$(OUT)/bits-per-epoch.png: $(OUT)/backprop.series.tsv $(HERE)series.gp
+	gnuplot -e "in='$<'; out='$@'" $(HERE)series.gp
 
 $(OUT) $(OUT)/layers $(OUT)/features:
 	mkdir -p $@

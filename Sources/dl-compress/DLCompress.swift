@@ -189,6 +189,7 @@ struct Bench: ParsableCommand {
         let n = model.parameters.count
         let streamBytes = packed.tensors.reduce(0) { $0 + $1.stream.count }
         let mb = Double(4 * n) / 1e6
+        (encode, decode) = (max(encode, 1e-9), max(decode, 1e-9))  // a clock too coarse for a tiny model: no division by 0
         print(String(format: #"{"tool": "dl-compress", "parameters": %d, "ratio": %.4f, "bits_per_parameter": %.3f, "stream_bits_per_parameter": %.3f, "compress_MBps": %.1f, "decompress_MBps": %.1f}"#,
                      n, 32 / packed.packageBitsPerParam, packed.packageBitsPerParam, 8 * Double(streamBytes) / Double(n),
                      mb / encode, mb / decode))

@@ -63,6 +63,17 @@ final class DLCompressEndToEndTests: EndToEndCase {
         let doc = try sh("python3 read.py")
         XCTAssertEqual(doc.status, 0, doc.stderr)
         XCTAssertTrue(doc.out.hasSuffix("same\n"), doc.out)
+        // A tensor of 4096 weights or more comes in four segments: the snippet reads those too.
+        var big = try Shell.formatSnippet(reading: "out/model.packed.h5", as: "p2.h5").replacingOccurrences(of: "layers/1/W", with: "layers/2/W")
+        big += "\nassert len(segments) == 4 and sum(segments) == stream.size\n"
+        big += "assert np.array_equal(W, h5py.File('dec2.h5')['model/layers/2/W'][()]); print('same')\n"
+        try big.write(toFile: dir + "/read2.py", atomically: true, encoding: .utf8)
+        let doc2 = try sh("""
+            dl-fit d.h5 --arch 2-128-64-2 --epochs 1 -q -o m2.h5 && dl-compress m2.h5 -q -o p2.h5 && dl-compress -d p2.h5 -q -o dec2.h5 \
+            && python3 read2.py
+            """)
+        XCTAssertEqual(doc2.status, 0, doc2.stderr)
+        XCTAssertTrue(doc2.out.hasSuffix("same\n"), doc2.out)
     }
 
     /// Th. Figure 3.5's series: a row per tensor and a total for every snapshot epoch.
@@ -182,6 +193,7 @@ final class DLCompressEndToEndTests: EndToEndCase {
             // The same lie with its CRC made to match (docs/FORMAT.md's definition): the code's own check.
             ("kraft.h5", "L = g['lengths'][()]; L[:] = 1; del g['lengths']; g['lengths'] = L; g.attrs['crc32'] = crc(g)", "Kraft"),
             ("shape.h5", "g.attrs['shape'] = np.array([2, 31])", "has shape"),
+            ("segments.h5", "g.attrs['segments'] = np.array([1, len(g['stream']) - 1]); g.attrs['crc32'] = crc(g)", "stream segments"),
             ("type.h5", "s = g['stream'][()].astype(np.float32); del g['stream']; g['stream'] = s", "expected uint8"),
         ]
         for (name, edit, _) in damage {
@@ -190,7 +202,7 @@ final class DLCompressEndToEndTests: EndToEndCase {
                 import h5py, numpy as np, shutil, zlib
                 def crc(g):
                     a = g.attrs
-                    head = np.array([a["wmin"], a["wmax"]], "<f4").tobytes() + np.array([*a["shape"], a["bits"]], "<i8").tobytes()
+                    head = np.array([a["wmin"], a["wmax"]], "<f4").tobytes() + np.array([*a["shape"], a["bits"], *a["segments"]], "<i8").tobytes()
                     return zlib.crc32(g["stream"][()].tobytes(), zlib.crc32(g["lengths"][()].tobytes(), zlib.crc32(head)))
                 shutil.copy("p.h5", "\(name)")
                 with h5py.File("\(name)", "r+") as f:
@@ -205,5 +217,18 @@ final class DLCompressEndToEndTests: EndToEndCase {
             assertFails(try sh("dl-compress -d \(name) -o x.h5"), status: 1, mentions: mentions)
         }
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"), "no partial output")
+    }
+}
+
+/// The decoder's fuzz corpus (Fuzz/corpus/decoder, grown by `make fuzz`) replayed:
+/// every kept input still ends in an error or a correct answer.
+final class FuzzCorpusTests: EndToEndCase {
+    func testKeptCorpusReplays() throws {
+        let corpus = Shell.repoRoot + "/Fuzz/corpus/decoder"
+        let files = try FileManager.default.contentsOfDirectory(atPath: corpus)
+        XCTAssertGreaterThanOrEqual(files.count, 40, "the seeds at least")
+        let r = try sh("fuzz-decoder \(corpus)")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("\(files.count) inputs replayed, no finding"), r.stderr)
     }
 }

@@ -67,7 +67,9 @@ final class CompressTests: XCTestCase {
             let symbols = (0..<(1 + rng.below(3000))).map { _ in UInt32(min(k - 1, rng.below(k) / skew)) }
             var counts = [UInt64](repeating: 0, count: k)
             for s in symbols { counts[Int(s)] += 1 }
-            let code = try CanonicalCode(lengths: try huffmanLengths(counts, maxLength: trial % 2 == 0 ? 24 : 12))
+            // Small tables too, so the long-code walk decodes most symbols.
+            let code = try CanonicalCode(lengths: try huffmanLengths(counts, maxLength: trial % 2 == 0 ? 24 : 12),
+                                         tableBits: trial % 4 == 1 ? 3 : 12)
             let bytes = try symbols.withUnsafeBufferPointer { try code.encode($0) }
             XCTAssertEqual(bytes.count, (code.encodedBits(symbols) + 7) / 8)
             var out = [UInt32](repeating: 0, count: symbols.count)
@@ -111,6 +113,9 @@ final class CompressTests: XCTestCase {
             [3.5],                                  // one element
             [-1, 1, -1, 1, 1],                      // two symbols, the rest of 2^N unused
             (0..<300).map { Float($0 % 7) },
+            (0..<4096).map { _ in Float(rng.normal() * 0.05) },  // the first size in four segments
+            (0..<4099).map { _ in Float(rng.normal() * 0.05) },  // segments of unequal length
+            (0..<20_000).map { _ in Float(rng.normal()) * (rng.below(50) == 0 ? 40 : 1) },  // outliers: long codes
         ]
         for (t, w) in tensors.enumerated() {
             for mode in 0..<4 {
@@ -176,6 +181,22 @@ final class CompressTests: XCTestCase {
                 t = p; t.lengths[3] = 30; XCTAssertThrowsError(try unpackSymbols(t))
                 t = p; t.lengths.removeLast(); XCTAssertThrowsError(try unpackSymbols(t))
             }
+        }
+        // Four segments: sizes that lie (their CRC made to match) end in an error or, at worst, other valid symbols; never a trap.
+        let big = (0..<5003).map { _ in Float(rng.normal()) }
+        let p4 = try packTensor(big, shape: [big.count], CompressionSettings())
+        XCTAssertEqual(p4.segments.count, 4)
+        XCTAssertEqual(try unpackTensor(p4), try quantizedWeights(big, CompressionSettings()))
+        for trial in 0..<300 {
+            var t = p4
+            switch trial % 3 {
+            case 0: t.segments.swapAt(rng.below(4), rng.below(4))
+            case 1: let k = rng.below(4), d = 1 + rng.below(8); t.segments[k] += d; t.segments[(k + 1) % 4] -= d
+            default: t.segments = [t.stream.count]
+            }
+            t.crc32 = t.packageCRC
+            if let q = try? unpackSymbols(t) { XCTAssertEqual(q.count, big.count) }
+            if trial % 3 == 2 { XCTAssertThrowsError(try unpackSymbols(t), "four segments from 4096 weights on") }
         }
         // Random garbage: errors only.
         for _ in 0..<2000 {

@@ -84,7 +84,9 @@ public struct CanonicalCode {
     let table: [UInt32]
     let tableBits: Int
 
-    public init(lengths: [UInt8]) throws {
+    /// `tableBits`: the most bits the decoding tables index (12: 16 KiB and 32 KiB);
+    /// a short stream deserves smaller ones, since building them costs 2^bits.
+    public init(lengths: [UInt8], tableBits maxTableBits: Int = 12) throws {
         self.lengths = lengths
         guard lengths.count <= 1 << 16 else { throw HuffmanError.corrupt("\(lengths.count) symbols (at most 65,536: N ≤ 16)") }
         let maxLen = Int(lengths.max() ?? 0)
@@ -114,7 +116,7 @@ public struct CanonicalCode {
             codes[Int(s)] = next[l]
             next[l] += 1
         }
-        let tb = min(maxLen, 12)
+        let tb = min(maxLen, max(1, min(12, maxTableBits)))
         var table = [UInt32](repeating: 0, count: 1 << tb)
         for s in sorted where Int(lengths[Int(s)]) <= tb {
             let l = Int(lengths[Int(s)])
@@ -189,23 +191,21 @@ public struct CanonicalCode {
     }
 
     /// Decodes exactly `n` symbols from `bytes`, writing `values[symbol]` for each
-    /// into `out` [n] (the decoder and the dequantizer in one pass). The stream must
-    /// end within its last byte, the padding zero. While eight bytes remain it
-    /// reads a 64-bit big-endian window and decodes every code that surely lies in
-    /// it (≥ 57 bits, codes ≤ 24); the last bytes go one symbol at a time, checked.
+    /// into `out` [n] (the decoder and the dequantizer in one pass), starting at
+    /// bit `startBit`. The stream must end within its last byte, the padding zero.
+    /// While eight bytes remain it reads a 64-bit big-endian window and decodes
+    /// every code that surely lies in it (≥ 57 bits, codes ≤ 24); the last bytes go
+    /// one symbol at a time, checked.
     func decode<T>(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, values: UnsafeBufferPointer<T>,
-                   into out: UnsafeMutablePointer<T>) throws {
-        guard n > 0 else {
-            guard bytes.isEmpty else { throw HuffmanError.corrupt("\(bytes.count) bytes where no symbols are") }
-            return
-        }
+                   into out: UnsafeMutablePointer<T>, startBit: Int = 0, pairs given: [UInt64]? = nil) throws {
+        guard n > 0 else { return try checkPadding(bytes, consumed: startBit, what: "Huffman") }
         guard maxLength > 0 else { throw HuffmanError.corrupt("\(n) symbols but no code") }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { throw HuffmanError.corrupt("no bytes for \(n) symbols") }
         precondition(values.count >= lengths.count, "a value per symbol")
         let raw = UnsafeRawPointer(base), nb = bytes.count, maxLen = maxLength
         let shift = UInt64(64 - tableBits)
-        let pairs = pairTable()
-        var pos = 0, i = 0
+        let pairs = given ?? pairTable()
+        var pos = startBit, i = 0
         try table.withUnsafeBufferPointer { t in
             try pairs.withUnsafeBufferPointer { pt in
                 // Two symbols a lookup where both codes fit the table's bits; the
@@ -254,38 +254,112 @@ public struct CanonicalCode {
         }
         try checkPadding(bytes, consumed: pos, what: "Huffman")
     }
+
+    /// One segment of a segmented stream while the four are decoded together.
+    struct Lane {
+        let base: UnsafeRawPointer, bytes: Int, end: Int
+        var pos = 0, i: Int
+        /// Eight bytes to load and room for four symbols.
+        @inline(__always) var ready: Bool { (pos &>> 3) &+ 8 <= bytes && i &+ 4 <= end }
+    }
+
+    /// Two lookups in one lane: ≤ 48 bits of the ≥ 57 one window holds.
+    @inline(__always)
+    func step<T>(_ l: inout Lane, _ pt: UnsafeBufferPointer<UInt64>, _ values: UnsafeBufferPointer<T>, _ out: UnsafeMutablePointer<T>,
+                 _ shift: UInt64) throws {
+        var window = UInt64(bigEndian: l.base.loadUnaligned(fromByteOffset: l.pos &>> 3, as: UInt64.self)) &<< UInt64(l.pos & 7)
+        for _ in 0..<2 {
+            let e = pt[Int(truncatingIfNeeded: window &>> shift)]
+            var n = Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
+            if _fastPath(n != 0) {
+                out[l.i] = values[Int(truncatingIfNeeded: (e &>> 32) & 0xFFFF)]
+                out[l.i &+ 1] = values[Int(truncatingIfNeeded: e &>> 48)]
+                l.i &+= Int(truncatingIfNeeded: (e &>> 16) & 0xFF)
+            } else {
+                guard let c = longCode(window) else { throw HuffmanError.corrupt("bits that are no code word at symbol \(l.i + 1)") }
+                out[l.i] = values[c.symbol]
+                n = c.length
+                l.i &+= 1
+            }
+            window = window &<< UInt64(truncatingIfNeeded: n)
+            l.pos &+= n
+        }
+    }
+
+    /// Decodes a segmented stream: `segments` gives the byte size of each of its
+    /// consecutive parts, part j holding symbols [j·m, (j+1)·m) with m = ⌈n/K⌉
+    /// (docs/FORMAT.md). Four parts are decoded together, one lookup chain each, so
+    /// the core overlaps them; what is left of each is finished alone.
+    func decode<T>(_ bytes: UnsafeBufferPointer<UInt8>, segments: [Int], count n: Int, values: UnsafeBufferPointer<T>,
+                   into out: UnsafeMutablePointer<T>) throws {
+        let K = segments.count
+        guard K >= 1, segments.allSatisfy({ $0 >= 0 }), segments.reduce(0, { $0 + $1 }) == bytes.count else {
+            throw HuffmanError.corrupt("segment sizes \(segments) that do not add up to the stream's \(bytes.count) bytes")
+        }
+        let m = (n + K - 1) / K
+        var offsets = [0]
+        for size in segments { offsets.append(offsets.last! + size) }
+        var done = (0..<K).map { min(n, $0 * m) }, bits = [Int](repeating: 0, count: K)
+        let pairs = maxLength > 0 ? pairTable() : []
+        if K == 4, maxLength > 0, let b = bytes.baseAddress {
+            let raw = UnsafeRawPointer(b), shift = UInt64(64 - tableBits)
+            func lane(_ j: Int) -> Lane {
+                Lane(base: raw + offsets[j], bytes: segments[j], end: min(n, (j + 1) * m), i: done[j])
+            }
+            var l0 = lane(0), l1 = lane(1), l2 = lane(2), l3 = lane(3)
+            try pairs.withUnsafeBufferPointer { pt in
+                while l0.ready && l1.ready && l2.ready && l3.ready {
+                    try step(&l0, pt, values, out, shift)
+                    try step(&l1, pt, values, out, shift)
+                    try step(&l2, pt, values, out, shift)
+                    try step(&l3, pt, values, out, shift)
+                }
+            }
+            for (j, l) in [l0, l1, l2, l3].enumerated() { (done[j], bits[j]) = (l.i, l.pos) }
+        }
+        for j in 0..<K {
+            try decode(UnsafeBufferPointer(rebasing: bytes[offsets[j]..<offsets[j + 1]]), count: min(n, (j + 1) * m) - done[j],
+                       values: values, into: out + done[j], startBit: bits[j], pairs: pairs)
+        }
+    }
 }
 
 /// Writes each symbol's code word (words[s] = code << 8 | length, lengths ≤ 24),
 /// most significant bit first, into ⌈totalBits/8⌉ bytes, the last zero-padded;
-/// `totalBits` is the sum of the symbols' lengths. 32 bits go out at a time.
+/// `totalBits` is the sum of the symbols' lengths.
 func writeCodeWords<S: FixedWidthInteger>(_ symbols: UnsafeBufferPointer<S>, words: UnsafeBufferPointer<UInt32>, totalBits: Int) -> [UInt8] {
     let size = (totalBits + 7) / 8
     return [UInt8](unsafeUninitializedCapacity: size + 8) { buf, initialized in
-        let out = UnsafeMutableRawPointer(buf.baseAddress!)
-        var acc: UInt64 = 0, filled = 0, at = 0
-        for s in symbols {
-            let e = words[Int(s)]
-            let l = Int(truncatingIfNeeded: e & 0xFF)
-            acc = acc &<< UInt64(truncatingIfNeeded: l) | UInt64(e &>> 8)
-            filled &+= l
-            if filled >= 32 {
-                filled &-= 32
-                out.storeBytes(of: UInt32(truncatingIfNeeded: acc &>> UInt64(truncatingIfNeeded: filled)).bigEndian, toByteOffset: at, as: UInt32.self)
-                at &+= 4
-            }
-        }
-        while filled >= 8 {
-            filled -= 8
-            buf[at] = UInt8(truncatingIfNeeded: acc >> UInt64(filled))
-            at += 1
-        }
-        if filled > 0 {
-            buf[at] = UInt8(truncatingIfNeeded: acc << UInt64(8 - filled))
-            at += 1
-        }
-        initialized = at
+        initialized = writeCodeWords(symbols, words: words, into: UnsafeMutableRawPointer(buf.baseAddress!))
     }
+}
+
+/// The writer: 32 bits go out at a time, never past the last byte the symbols
+/// fill; returns the bytes written.
+func writeCodeWords<S: FixedWidthInteger>(_ symbols: UnsafeBufferPointer<S>, words: UnsafeBufferPointer<UInt32>,
+                                          into out: UnsafeMutableRawPointer) -> Int {
+    var acc: UInt64 = 0, filled = 0, at = 0
+    for s in symbols {
+        let e = words[Int(s)]
+        let l = Int(truncatingIfNeeded: e & 0xFF)
+        acc = acc &<< UInt64(truncatingIfNeeded: l) | UInt64(e &>> 8)
+        filled &+= l
+        if filled >= 32 {
+            filled &-= 32
+            out.storeBytes(of: UInt32(truncatingIfNeeded: acc &>> UInt64(truncatingIfNeeded: filled)).bigEndian, toByteOffset: at, as: UInt32.self)
+            at &+= 4
+        }
+    }
+    while filled >= 8 {
+        filled -= 8
+        out.storeBytes(of: UInt8(truncatingIfNeeded: acc >> UInt64(filled)), toByteOffset: at, as: UInt8.self)
+        at += 1
+    }
+    if filled > 0 {
+        out.storeBytes(of: UInt8(truncatingIfNeeded: acc << UInt64(8 - filled)), toByteOffset: at, as: UInt8.self)
+        at += 1
+    }
+    return at
 }
 
 /// Reads `n` fixed-width symbols of `bits` (≤ 16) each, MSB first, writing

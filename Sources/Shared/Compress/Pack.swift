@@ -48,12 +48,19 @@ public struct PackedTensor: Equatable, Sendable {
     /// Code length per symbol 0…2^N − 1 (empty: N bits a symbol, no Huffman code).
     public var lengths: [UInt8]
     public var stream: [UInt8]
+    /// The byte sizes of the stream's consecutive segments (Huffman streams of
+    /// many weights come in four, decoded side by side; one otherwise).
+    public var segments: [Int]
     /// CRC-32 of the package (`packageCRC`), checked before anything is decoded.
     public var crc32: UInt32
 
-    public var count: Int { shape.reduce(1, *) }
+    /// The element count; 0 for a shape that has none (negative or overflowing sizes, which `checkPackage` refuses).
+    public var count: Int { checkedElementCount(shape) ?? 0 }
 
-    public init(shape: [Int], wmin: Float, wmax: Float, bits: Int, entropy: Double, lengths: [UInt8], stream: [UInt8], crc32: UInt32) {
+    /// `segments` nil: the stream is one segment.
+    public init(shape: [Int], wmin: Float, wmax: Float, bits: Int, entropy: Double, lengths: [UInt8], stream: [UInt8],
+                segments: [Int]? = nil, crc32: UInt32) {
+        self.segments = segments ?? [stream.count]
         self.shape = shape
         self.wmin = wmin
         self.wmax = wmax
@@ -65,12 +72,12 @@ public struct PackedTensor: Equatable, Sendable {
     }
 
     /// zlib's CRC-32 of what decoding reads, in order: wmin and wmax as
-    /// little-endian float32, the shape's sizes and N as little-endian int64, the
-    /// code lengths, the stream (docs/FORMAT.md).
+    /// little-endian float32, the shape's sizes, N and the segment sizes as
+    /// little-endian int64, the code lengths, the stream (docs/FORMAT.md).
     public var packageCRC: UInt32 {
         var header: [UInt8] = []
         for v in [wmin, wmax] { withUnsafeBytes(of: v.bitPattern.littleEndian) { header += $0 } }
-        for v in shape + [bits] { withUnsafeBytes(of: Int64(v).littleEndian) { header += $0 } }
+        for v in shape + [bits] + segments { withUnsafeBytes(of: Int64(v).littleEndian) { header += $0 } }
         var c = CZlib.crc32(0, nil, 0)
         for part in [header, lengths, stream] {
             part.withUnsafeBufferPointer { b in
@@ -134,16 +141,16 @@ public func packTensor(_ w: [Float], shape: [Int], _ s: CompressionSettings) thr
 /// code from the histogram, one pass writing the code words.
 public func packTensor(_ w: UnsafeBufferPointer<Float>, shape: [Int], _ s: CompressionSettings) throws -> PackedTensor {
     try s.validate()
-    guard shape.reduce(1, *) == w.count else { throw DLError.usage("shape \(shape) does not hold \(w.count) weights") }
+    guard checkedElementCount(shape) == w.count else { throw DLError.usage("shape \(shape) does not hold \(w.count) weights") }
     let (wmin, wmax) = try checkedRange(w)
     let (bits, entropy) = bitWidth(w, wmin: wmin, wmax: wmax, s)
     let bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
     let n = w.count
-    guard n < 1 << 34 else { throw DLError.input("a tensor of \(n) weights (at most 2^34 a tensor)") }
+    guard n <= (1 << 34) - 4 else { throw DLError.input("a tensor of \(n) weights (at most 2^34 − 4 a tensor)") }
     let symbols = UnsafeMutableBufferPointer<UInt16>.allocate(capacity: max(1, n))
     defer { symbols.deallocate() }
-    // Four histograms, so runs of one symbol do not wait on one counter (each
-    // counts at most n/4 < 2^32).
+    // Four histograms, so runs of one symbol do not wait on one counter (weight i
+    // counts in histogram i mod 4: each at most ⌈n/4⌉ < 2^32).
     let levels = 1 << bits
     var hist = [UInt32](repeating: 0, count: 4 * levels)
     hist.withUnsafeMutableBufferPointer { h in
@@ -159,7 +166,7 @@ public func packTensor(_ w: UnsafeBufferPointer<Float>, shape: [Int], _ s: Compr
         while i < n {
             let q = bins.index(w[i])
             symbols[i] = UInt16(truncatingIfNeeded: q)
-            h[q] &+= 1
+            h[(i & 3) * levels + q] &+= 1
             i += 1
         }
     }
@@ -174,11 +181,31 @@ public func packTensor(_ w: UnsafeBufferPointer<Float>, shape: [Int], _ s: Compr
         words = (0..<UInt32(1 << bits)).map { $0 << 8 | UInt32(bits) }
         totalBits = n * bits
     }
-    let stream = words.withUnsafeBufferPointer { writeCodeWords(UnsafeBufferPointer(rebasing: symbols[0..<n]), words: $0, totalBits: totalBits) }
-    var p = PackedTensor(shape: shape, wmin: wmin, wmax: wmax, bits: bits, entropy: entropy, lengths: lengths, stream: stream, crc32: 0)
+    // K consecutive segments, each padded to whole bytes, written one after another.
+    let K = s.huffman ? streamSegments(count: n) : 1, m = (n + K - 1) / K
+    var segments: [Int] = []
+    let stream = [UInt8](unsafeUninitializedCapacity: (totalBits + 7) / 8 + K + 8) { buf, initialized in
+        let out = UnsafeMutableRawPointer(buf.baseAddress!)
+        var at = 0
+        words.withUnsafeBufferPointer { wp in
+            for j in 0..<K {
+                let part = UnsafeBufferPointer(rebasing: symbols[min(n, j * m)..<min(n, (j + 1) * m)])
+                let size = writeCodeWords(part, words: wp, into: out + at)
+                segments.append(size)
+                at += size
+            }
+        }
+        initialized = at
+    }
+    var p = PackedTensor(shape: shape, wmin: wmin, wmax: wmax, bits: bits, entropy: entropy, lengths: lengths, stream: stream,
+                         segments: segments, crc32: 0)
     p.crc32 = p.packageCRC
     return p
 }
+
+/// How many segments a Huffman stream of `n` weights comes in: four from 4096
+/// weights on (each a lookup chain of its own for the decoder), else one.
+public func streamSegments(count n: Int) -> Int { n >= 4096 ? 4 : 1 }
 
 /// Checks a package's numbers and CRC before its stream is read; returns the element count.
 func checkPackage(_ p: PackedTensor) throws -> Int {
@@ -196,6 +223,11 @@ func checkPackage(_ p: PackedTensor) throws -> Int {
     guard n <= p.stream.count * 8 else {
         throw DLError.input("a packed tensor of \(n) weights in a stream of \(p.stream.count) bytes", hint: "the packed file is damaged")
     }
+    guard p.segments.count == (p.lengths.isEmpty ? 1 : streamSegments(count: n)), p.segments.allSatisfy({ $0 >= 0 }),
+          p.segments.reduce(0, { $0 &+ $1 }) == p.stream.count else {
+        throw DLError.input("a packed tensor of \(n) weights whose stream segments \(p.segments) do not fit its \(p.stream.count) bytes",
+                            hint: "the packed file is damaged")
+    }
     guard p.packageCRC == p.crc32 else {
         throw DLError.input("a packed tensor whose CRC-32 does not match its contents", hint: "the packed file is damaged")
     }
@@ -204,11 +236,18 @@ func checkPackage(_ p: PackedTensor) throws -> Int {
 
 /// Decodes a checked package's stream, writing values[symbol] for each weight into `out` [n].
 func decodePackage<T>(_ p: PackedTensor, values: UnsafeBufferPointer<T>, into out: UnsafeMutableBufferPointer<T>) throws {
+    guard !out.isEmpty else {
+        guard p.stream.isEmpty else { throw HuffmanError.corrupt("\(p.stream.count) bytes where no symbols are") }
+        return
+    }
     try p.stream.withUnsafeBufferPointer { bytes in
         if p.lengths.isEmpty {
             try readFixedWidth(bytes, count: out.count, bits: p.bits, values: values, into: out.baseAddress!)
         } else {
-            try CanonicalCode(lengths: p.lengths).decode(bytes, count: out.count, values: values, into: out.baseAddress!)
+            // Tables about as large as the tensor: a bias of ten weights need not build 4096 entries.
+            let tableBits = Int.bitWidth - out.count.leadingZeroBitCount
+            try CanonicalCode(lengths: p.lengths, tableBits: tableBits).decode(bytes, segments: p.segments, count: out.count, values: values,
+                                                                                into: out.baseAddress!)
         }
     }
 }

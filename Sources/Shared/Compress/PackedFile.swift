@@ -7,7 +7,8 @@ import Foundation
 //   /packed/layers/i/{W,b}/stream    uint8 [bytes]   the bitstream, MSB first
 //   /packed/layers/i/{W,b}/lengths   uint8 [2^N]     Huffman code lengths (absent: N bits a weight)
 //   attributes: shape, wmin, wmax (float32 values), bits (N), entropy (H, NaN when fixed),
-//               crc32 (zlib's CRC-32 of range, shape, N, lengths and stream; PackedTensor.packageCRC)
+//               segments (the stream's parts' byte sizes), crc32 (zlib's CRC-32 of range,
+//               shape, N, segments, lengths and stream; PackedTensor.packageCRC)
 // `dl-compress -d` (Algorithm 2) turns it back into a model file.
 
 public struct PackedModel {
@@ -47,9 +48,10 @@ public func unpackModel(_ p: PackedModel, file: String) throws -> MLP {
     let values = try [Float](unsafeUninitializedCapacity: size) { w, initialized in
         for (n, t) in p.tensors.enumerated() {
             do {
-                guard offset + t.count <= size else { throw DLError.input("more packed weights than the net has") }
-                try unpackTensor(t, into: UnsafeMutableBufferPointer(rebasing: w[offset..<(offset + t.count)]))
-                offset += t.count
+                let count = try checkPackage(t)
+                guard count <= size - offset else { throw DLError.input("more packed weights than the net has") }
+                try unpackTensor(t, into: UnsafeMutableBufferPointer(rebasing: w[offset..<(offset + count)]), alreadyChecked: true)
+                offset += count
             } catch let e as DLError {
                 throw e.within("\(file): layer \(n / 2 + 1) \(n % 2 == 0 ? "W" : "b")")
             }
@@ -94,6 +96,7 @@ public func writePackedFile(_ p: PackedModel, modelAttributes source: H5Group, t
             try tg.setAttribute("wmax", Double(tensor.wmax))
             try tg.setAttribute("bits", tensor.bits)
             try tg.setAttribute("entropy", tensor.entropy)
+            try tg.setAttribute("segments", tensor.segments)
             try tg.setAttribute("crc32", .integer(Int64(tensor.crc32)))
         }
     }
@@ -127,13 +130,16 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
                   let crc = try attr("crc32").integer, let crc32 = UInt32(exactly: crc) else {
                 throw DLError.input("\(at): wmin, wmax, bits or crc32 is not a number (crc32 a 32-bit one)")
             }
+            guard let segments = try attr("segments").integerArray?.map({ Int($0) }) else {
+                throw DLError.input("\(at): segments is not a list of integers")
+            }
             guard tg.kind(of: "stream") == .dataset else { throw DLError.input("\(at) has no stream") }
             let stream = try tg.read("stream", as: UInt8.self).values
             let lengths = tg.kind(of: "lengths") == .dataset ? try tg.read("lengths", as: UInt8.self).values : []
             guard (1...16).contains(bits) else { throw DLError.input("\(at) has N = \(bits) bits, not 1…16", hint: "the packed file is damaged") }
             tensors.append(PackedTensor(shape: shape, wmin: Float(wmin), wmax: Float(wmax), bits: Int(bits),
                                         entropy: try tg.attribute("entropy")?.double ?? .nan, lengths: lengths, stream: stream,
-                                        crc32: crc32))
+                                        segments: segments, crc32: crc32))
         }
     }
     var s = CompressionSettings()
@@ -143,8 +149,8 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
 }
 
 extension PackedTensor {
-    /// What the package takes: the stream, the code lengths, and its four numbers (range, N, CRC) at 64 bits each.
-    public var packageBits: Int { stream.count * 8 + lengths.count * 8 + 4 * 64 }
+    /// What the package takes: the stream, the code lengths, and its numbers (range, N, CRC, segment sizes) at 64 bits each.
+    public var packageBits: Int { stream.count * 8 + lengths.count * 8 + (4 + segments.count) * 64 }
 }
 
 extension PackedModel {

@@ -305,8 +305,9 @@ public func trainingLogTable(_ file: H5File) throws -> String {
     guard epochs.shape == [E] else { throw DLError.input("\(file.name): /model/log/epoch is not a list") }
     let known = ["visit", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "quantize_total_bits_per_param"]
     var names: [String] = []
+    // Numeric [E] datasets only: others (a future text column, a table) are not epoch columns.
     for name in try g.children().sorted() where name != "epoch" && g.kind(of: name) == .dataset {
-        if try g.read(name, as: Double.self).shape == [E] { names.append(name) }
+        if let v = try? g.read(name, as: Double.self), v.shape == [E] { names.append(name) }
     }
     names.sort { (known.firstIndex(of: $0) ?? known.count, $0) < (known.firstIndex(of: $1) ?? known.count, $1) }
     var columns = try names.map { try g.read($0, as: Double.self).values }
