@@ -63,7 +63,8 @@ fuzz: deps
 	swift build -c release --product fuzz-decoder --build-path .build-fuzz -Xswiftc -sanitize=fuzzer,address -Xswiftc -DFUZZING \
 	  -Xlinker --export-dynamic
 	mkdir -p .build-fuzz/corpus
-	.build-fuzz/release/fuzz-decoder -runs=$(FUZZ_RUNS) -max_len=8192 -print_final_stats=1 .build-fuzz/corpus Fuzz/corpus/decoder
+	.build-fuzz/release/fuzz-decoder -runs=$(FUZZ_RUNS) -max_len=8192 -print_final_stats=1 -artifact_prefix=.build-fuzz/ \
+	  .build-fuzz/corpus Fuzz/corpus/decoder
 	.build-fuzz/release/fuzz-decoder -merge=1 Fuzz/corpus/decoder .build-fuzz/corpus
 
 pipeline: build

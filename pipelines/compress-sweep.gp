@@ -14,12 +14,14 @@ set key bottom right
 runs = "< awk -F'\t' 'NR > 1 && $1 != \"baseline\" { sub(/^c/, \"\", $1); print }' OFS='\t' '".in."'"
 base = "< awk -F'\t' 'NR > 1 && $1 == \"baseline\"' '".in."'"
 stats base using (100*$5) nooutput name "B"
+stats base using (100*$4) nooutput name "BF"
 stats base using 6 nooutput name "E"
-set title "Peak test accuracy"
+set title "Test accuracy"
 set ylabel "test accuracy (%)"
-plot runs using 1:(100*$5) with points pt 7 title "quantized training", \
+plot runs using 1:(100*$5) with points pt 7 title "quantized training, peak", \
+     B_mean with lines dt 2 lw 2 title "baseline's peak (mean over seeds)", \
      runs using 1:(100*$10) with points pt 6 title "baseline's final model, decoded", \
-     B_mean with lines dt 2 lw 2 title "baseline (mean over seeds)"
+     BF_mean with lines dt 3 lw 2 title "baseline's final model (mean)"
 set title "Epoch of the peak (convergence)"
 set ylabel "epoch"
 plot runs using 1:6 with points pt 7 title "quantized training", E_mean with lines dt 2 lw 2 title "baseline (mean)"

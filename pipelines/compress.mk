@@ -10,7 +10,8 @@
 #   final and peak test accuracy, the epoch of the peak, mean bits; and the
 #   baseline's final model compressed at each c (decoded accuracy, bits).
 # - $(TH3)/summary.tsv: the thesis' numbers beside ours.
-# A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 2000" EPOCHS=3 …
+# A small run (what `make test` checks): DATA_FLAGS="--shuffle --limit 1500" ARCH=784-24-10
+#   EPOCHS=3 SWEEP_EPOCHS=2 SEEDS="1 2" FLOORS="4 6"
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -30,6 +31,9 @@ DATA_FLAGS ?=
 PLOTS ?= $(if $(shell command -v gnuplot),$(TH3)/bits-per-epoch.png $(TH3)/sweep.png,$(warning gnuplot not found: no plots))
 
 RUNS := $(foreach s,$(SEEDS),$(TH3)/sweep/baseline-s$(s) $(foreach c,$(FLOORS),$(TH3)/sweep/c$(c)-s$(s)))
+
+# Keep every trained model (make would delete the sweep's as intermediate files).
+.SECONDARY:
 
 .PHONY: all
 all: $(TH3)/summary.tsv $(TH3)/bits-per-epoch.tsv $(TH3)/sweep.tsv $(PLOTS)
@@ -53,13 +57,15 @@ $(TH3)/sweep/c%.h5: $(TH3)/data.h5 $(BIN)/dl-fit
 %.log.tsv: %.h5 $(BIN)/dl-fit
 	$(BIN)/dl-fit log $< -o $@
 
-# The baseline's final model packed at c: the report's total row (package bits, decoded accuracy).
+# The baseline's final model packed at each c of FLOORS: the report's total row
+# (package bits, decoded accuracy); the packed files go to a temporary folder.
+# (A new FLOORS needs these remade: make -B or rm $(TH3)/sweep/*.packed.tsv.)
 $(TH3)/sweep/baseline-s%.packed.tsv: $(TH3)/sweep/baseline-s%.h5 $(TH3)/data.h5 $(BIN)/dl-compress
+	tmp=$$(mktemp -d); trap 'rm -rf "$$tmp"' EXIT; \
 	for c in $(FLOORS); do \
-	  $(BIN)/dl-compress $< -c $$c -M 4 --data $(TH3)/data.h5 --report $@.c$$c -q -o $@.c$$c.h5; \
+	  $(BIN)/dl-compress $< -c $$c -M 4 --data $(TH3)/data.h5 --report $$tmp/r.tsv -q -o $$tmp/p.h5; \
 	  awk -F'\t' -v c=$$c -v s=$* 'NR == 1 { for (i = 1; i <= NF; i++) k[$$i] = i } $$1 == "total" \
-	    { print c, s, $$k["package_bits_per_param"], $$k["accuracy_original"], $$k["accuracy_decoded"] }' OFS='\t' $@.c$$c; \
-	  rm $@.c$$c $@.c$$c.h5; \
+	    { print c, s, $$k["package_bits_per_param"], $$k["accuracy_original"], $$k["accuracy_decoded"] }' OFS='\t' $$tmp/r.tsv; \
 	done > $@
 
 # Figure 3.5: per epoch, for c = 5 and 6 trained quantized, and the baseline's weights compressed at c = 5.
@@ -70,7 +76,7 @@ $(TH3)/bits-per-epoch.tsv: $(TH3)/c5.log.tsv $(TH3)/c6.log.tsv $(TH3)/baseline.s
 	  for c in 5 6; do awk -F'\t' -v r="quantized c=$$c" 'NR == 1 { for (i = 1; i <= NF; i++) k[$$i] = i; next } \
 	    { print r, $$1, $$k["quantize_mean_bits"], $$k["quantize_total_bits_per_param"], $$k["test_accuracy"] }' OFS='\t' $(TH3)/c$$c.log.tsv; done; \
 	  awk -F'\t' 'FNR == 1 { for (i = 1; i <= NF; i++) k[FILENAME, $$i] = i; next } \
-	    FILENAME ~ /log/ { acc[$$1] = $$k[FILENAME, "test_accuracy"]; next } \
+	    FNR == NR { acc[$$1] = $$k[FILENAME, "test_accuracy"]; next } \
 	    $$2 == "total" { print "baseline compressed c=5", $$1, $$k[FILENAME, "bits"], $$k[FILENAME, "stream_bits_per_param"], acc[$$1] }' \
 	    OFS='\t' $(TH3)/baseline.log.tsv $(TH3)/baseline.series.tsv; } > $@
 

@@ -76,10 +76,11 @@ $(OUT)/model.h5 $(OUT)/layerwise.tsv: $(LAYER_FILES) $(BIN)/dl-layerwise
 	$(BIN)/dl-layerwise stack $(LAYER_FILES) --report $(OUT)/layerwise.tsv -o $(OUT)/model.h5
 
 # The model's weights through Th. Algorithm 1 (dl-compress; COMPRESS_FLAGS e.g.
-# "-c 6" or "--fixed 8"), the per-tensor report, and Algorithm 2 back to a model.
+# "-c 6" or "--fixed 8"), the per-tensor report with the original's and the
+# decoded model's test accuracy and loss, and Algorithm 2 back to a model.
 COMPRESS_FLAGS ?=
-$(OUT)/model.packed.h5 $(OUT)/compress.tsv: $(OUT)/model.h5 $(BIN)/dl-compress
-	$(BIN)/dl-compress $(OUT)/model.h5 $(COMPRESS_FLAGS) --report $(OUT)/compress.tsv -o $(OUT)/model.packed.h5
+$(OUT)/model.packed.h5 $(OUT)/compress.tsv: $(OUT)/model.h5 $(OUT)/data.h5 $(BIN)/dl-compress
+	$(BIN)/dl-compress $(OUT)/model.h5 $(COMPRESS_FLAGS) --data $(OUT)/data.h5 --report $(OUT)/compress.tsv -o $(OUT)/model.packed.h5
 	cat $(OUT)/compress.tsv
 
 $(OUT)/model.decoded.h5: $(OUT)/model.packed.h5 $(BIN)/dl-compress

@@ -19,7 +19,8 @@ import Shared
 //           with bit 0 and 4096 or more weights, three segment sizes (2 bytes each;
 //           the fourth is the rest of the input); then the stream.
 // Round-trip mode: [1] the floor c = [1] mod 9, [2] fixed N (0: dynamic,
-// else 1 + [2] mod 16), [3] bit 0: no Huffman code; the rest float32 weights.
+// else 1 + ([2] − 1) mod 16: 1…16 as they are), [3] bit 0: no Huffman code; the
+// rest float32 weights.
 //
 // Built twice (Makefile `make fuzz`): with -sanitize=fuzzer -DFUZZING it is the
 // libFuzzer target; in the package's normal build it replays files or folders
@@ -73,7 +74,7 @@ func fuzzOne(_ bytes: [UInt8]) {
 func roundTrip(_ bytes: [UInt8]) {
     var s = CompressionSettings()
     s.floor = Double(bytes[1] % 9)
-    s.fixedBits = bytes[2] == 0 ? nil : 1 + Int(bytes[2] % 16)
+    s.fixedBits = bytes[2] == 0 ? nil : 1 + Int(bytes[2] - 1) % 16
     s.huffman = bytes[3] & 1 == 0
     let w = stride(from: 4, to: bytes.count - 3, by: 4).map { i in
         Float(bitPattern: UInt32(bytes[i]) | UInt32(bytes[i + 1]) << 8 | UInt32(bytes[i + 2]) << 16 | UInt32(bytes[i + 3]) << 24)
@@ -123,6 +124,7 @@ func writeSeeds(to dir: String) throws {
     }
     for w in tensors {
         for (fixed, huffman) in [(nil, true), (3, true), (8, false), (nil, false), (14, true)] as [(Int?, Bool)] {
+            if fixed == 14 && w.count > 1000 { continue }  // its sparse lengths would pass the fuzzer's 8 KiB inputs
             var s = CompressionSettings()
             s.fixedBits = fixed
             s.huffman = huffman

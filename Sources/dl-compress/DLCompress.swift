@@ -7,7 +7,7 @@ struct DLCompress: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-compress",
         abstract: "Compress a model's weights (Th. 3): entropy-sized uniform quantization and canonical Huffman codes; -d decodes.",
-        usage: "dl-compress [pack] [OPTIONS] MODEL -o PACKED\n       dl-compress -d PACKED -o MODEL\n       dl-compress series MODEL",
+        usage: "dl-compress [pack] [OPTIONS] MODEL -o PACKED\n       dl-compress -d PACKED -o MODEL\n       dl-compress series MODEL\n       dl-compress bench MODEL",
         discussion: """
             Per tensor (each W_i and b_i, Th. Algorithm 1): H = the entropy of a
             2^M-bin histogram of a fraction F of the weights, N = ⌈H + c⌉ bits, every
@@ -34,9 +34,12 @@ struct Pack: ParsableCommand {
         discussion: """
             The report (--report) has a row per tensor and a total: N, H, the stream's
             bits per parameter, with the code tables, the ratio to float32, and the
-            largest and RMS difference of the decoded weights from the original.
+            largest and RMS difference of the decoded weights from the original; with
+            --data, the original's and the decoded model's accuracy and loss on the
+            total row; --json writes it as JSON.
             e.g.:
               dl-compress model.h5 --report compress.tsv -o model.packed.h5
+              dl-compress model.h5 --report r.json --json --data data.h5 -o model.packed.h5
               dl-compress -d model.packed.h5 -o decoded.h5
               dl-compress model.h5 --fixed 8 --no-huffman -o model.q8.h5
             """)
@@ -167,7 +170,7 @@ struct Bench: ParsableCommand {
     @OptionGroup var compression: CompressionOptions
     @Option(help: ArgumentHelp("Times to run each of encode and decode; the best is reported.", valueName: "n"))
     var repeats = 5
-    @Option(help: ArgumentHelp("Seed of the entropy samples.", valueName: "n")) var seed: UInt64 = 0
+    @Option(name: [.short, .long], help: ArgumentHelp("Seed of the entropy samples.", valueName: "n")) var seed: UInt64 = 0
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }

@@ -130,7 +130,7 @@ struct TrainingLog: ParsableCommand {
             (quantize_mean_bits). NA where an epoch has no value.
             e.g.:
               dl-fit log model.h5
-              dl-fit log q.h5 | cut -f1,6,9 > bits-and-accuracy.tsv
+              dl-fit log q.h5 | cut -f1,6-8 > accuracy-and-bits.tsv
             """)
 
     @Argument(help: ArgumentHelp("The model file ('-' or none = standard input).", valueName: "model")) var model = "-"

@@ -201,7 +201,7 @@ public struct CanonicalCode {
         guard n > 0 else { return try checkPadding(bytes, consumed: startBit, what: "Huffman") }
         guard maxLength > 0 else { throw HuffmanError.corrupt("\(n) symbols but no code") }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { throw HuffmanError.corrupt("no bytes for \(n) symbols") }
-        precondition(values.count >= lengths.count, "a value per symbol")
+        guard values.count >= lengths.count else { throw HuffmanError.corrupt("\(lengths.count) symbols but \(values.count) values") }
         let raw = UnsafeRawPointer(base), nb = bytes.count, maxLen = maxLength
         let shift = UInt64(64 - tableBits)
         let pairs = given ?? pairTable()
@@ -371,7 +371,7 @@ func readFixedWidth<T>(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, bits: 
                             hint: "the packed file is damaged")
     }
     guard n > 0, let base = bytes.baseAddress else { return }
-    precondition(values.count >= 1 << bits, "a value per symbol")
+    guard values.count >= 1 << bits else { throw HuffmanError.corrupt("\(1 << bits) symbols but \(values.count) values") }
     let raw = UnsafeRawPointer(base), nb = bytes.count, shift = UInt64(64 - bits)
     var pos = 0
     for i in 0..<n {

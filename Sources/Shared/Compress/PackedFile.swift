@@ -120,7 +120,9 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
             }
             let tg = try layers.openGroup(String(i)).openGroup(name)
             func attr(_ a: String) throws -> H5AttributeValue {
-                guard let v = try tg.attribute(a) else { throw DLError.input("\(at) has no \(a) attribute") }
+                guard let v = try tg.attribute(a) else {
+                    throw DLError.input("\(at) has no \(a) attribute", hint: "re-make the packed file with this dl-compress")
+                }
                 return v
             }
             guard try attr("shape").integerArray?.map({ Int($0) }) == shape else {
@@ -128,7 +130,8 @@ public func readPackedFile(_ file: H5File) throws -> PackedModel {
             }
             guard let wmin = try attr("wmin").double, let wmax = try attr("wmax").double, let bits = try attr("bits").integer,
                   let crc = try attr("crc32").integer, let crc32 = UInt32(exactly: crc) else {
-                throw DLError.input("\(at): wmin, wmax, bits or crc32 is not a number (crc32 a 32-bit one)")
+                throw DLError.input("\(at): wmin, wmax, bits or crc32 is not a number (crc32 a 32-bit one)",
+                                    hint: "re-make the packed file with this dl-compress")
             }
             guard let segments = try attr("segments").integerArray?.map({ Int($0) }) else {
                 throw DLError.input("\(at): segments is not a list of integers")
@@ -169,7 +172,7 @@ public struct CompressionRow: Sendable {
     public var entropy: Double
     /// Stream bits per weight (the Huffman-coded rate, or N).
     public var streamBitsPerParam: Double
-    /// With the package's header: code lengths and the four numbers.
+    /// With the package's header: code lengths and its numbers (range, N, CRC, segment sizes).
     public var packageBitsPerParam: Double
     public var maxError: Double
     public var rmsError: Double
