@@ -61,14 +61,15 @@ public final class QuantizedTraining {
                     let size = shape.reduce(1, *)
                     var s = settings
                     s.seed = settings.seed &+ UInt64(epoch) << 20 &+ UInt64(2 * (i - 1) + t)
-                    let p: PackedTensor, decoded: [Float]
+                    // Packed from the engine's own buffer and decoded back into it: no copies.
+                    let tensor = UnsafeMutableBufferPointer(rebasing: w[offset..<(offset + size)])
+                    let p: PackedTensor
                     do {
-                        p = try packTensor(Array(w[offset..<(offset + size)]), shape: shape, s)
-                        decoded = try unpackTensor(p)
+                        p = try packTensor(UnsafeBufferPointer(tensor), shape: shape, s)
+                        try unpackTensor(p, into: tensor)
                     } catch let e as DLError {
                         throw e.within("epoch \(epoch), layer \(i) \(t == 0 ? "W" : "b")")
                     }
-                    for j in 0..<size { w[offset + j] = decoded[j] }
                     n.append(p.bits)
                     r.append(Double(p.stream.count * 8) / Double(max(1, size)))
                     streamBits += p.stream.count * 8
