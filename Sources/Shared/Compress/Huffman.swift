@@ -193,46 +193,24 @@ public struct CanonicalCode {
     /// Decodes exactly `n` symbols from `bytes`, writing `values[symbol]` for each
     /// into `out` [n] (the decoder and the dequantizer in one pass), starting at
     /// bit `startBit`. The stream must end within its last byte, the padding zero.
-    /// While eight bytes remain it reads a 64-bit big-endian window and decodes
-    /// every code that surely lies in it (≥ 57 bits, codes ≤ 24); the last bytes go
-    /// one symbol at a time, checked.
+    /// While eight bytes and four symbols remain it runs `step` (two lookups in a
+    /// 64-bit window); the last bytes go one symbol at a time, checked.
     func decode<T>(_ bytes: UnsafeBufferPointer<UInt8>, count n: Int, values: UnsafeBufferPointer<T>,
                    into out: UnsafeMutablePointer<T>, startBit: Int = 0, pairs given: [UInt64]? = nil) throws {
         guard n > 0 else { return try checkPadding(bytes, consumed: startBit, what: "Huffman") }
         guard maxLength > 0 else { throw HuffmanError.corrupt("\(n) symbols but no code") }
         guard let base = bytes.baseAddress, !bytes.isEmpty else { throw HuffmanError.corrupt("no bytes for \(n) symbols") }
         guard values.count >= lengths.count else { throw HuffmanError.corrupt("\(lengths.count) symbols but \(values.count) values") }
-        let raw = UnsafeRawPointer(base), nb = bytes.count, maxLen = maxLength
+        let raw = UnsafeRawPointer(base), nb = bytes.count
         let shift = UInt64(64 - tableBits)
         let pairs = given ?? pairTable()
-        var pos = startBit, i = 0
+        // The fast part is one lane of the segmented decoder's loop.
+        var lane = Lane(base: raw, bytes: nb, end: n, pos: startBit, i: 0)
+        try pairs.withUnsafeBufferPointer { pt in
+            while lane.ready { try step(&lane, pt, values, out, shift) }
+        }
+        var pos = lane.pos, i = lane.i
         try table.withUnsafeBufferPointer { t in
-            try pairs.withUnsafeBufferPointer { pt in
-                // Two symbols a lookup where both codes fit the table's bits; the
-                // second is written even when the entry has one, and overwritten next.
-                while i + 2 <= n && (pos >> 3) + 8 <= nb {
-                    var window = UInt64(bigEndian: raw.loadUnaligned(fromByteOffset: pos >> 3, as: UInt64.self)) &<< UInt64(pos & 7)
-                    var avail = 64 &- (pos & 7)
-                    // Masking shifts and wrapping sums: every amount is below 64 and every index in range.
-                    while avail >= maxLen && i &+ 2 <= n {
-                        let e = pt[Int(truncatingIfNeeded: window &>> shift)]
-                        var l = Int(truncatingIfNeeded: (e &>> 8) & 0xFF)
-                        if _fastPath(l != 0) {
-                            out[i] = values[Int(truncatingIfNeeded: (e &>> 32) & 0xFFFF)]
-                            out[i &+ 1] = values[Int(truncatingIfNeeded: e &>> 48)]
-                            i &+= Int(truncatingIfNeeded: (e &>> 16) & 0xFF)
-                        } else {
-                            guard let c = longCode(window) else { throw HuffmanError.corrupt("bits that are no code word at symbol \(i + 1) of \(n)") }
-                            out[i] = values[c.symbol]
-                            l = c.length
-                            i &+= 1
-                        }
-                        window = window &<< UInt64(truncatingIfNeeded: l)
-                        avail &-= l
-                        pos &+= l
-                    }
-                }
-            }
             while i < n {
                 let byte = pos >> 3
                 guard byte < nb else { throw HuffmanError.corrupt("the stream ends inside symbol \(i + 1) of \(n)") }
@@ -255,7 +233,7 @@ public struct CanonicalCode {
         try checkPadding(bytes, consumed: pos, what: "Huffman")
     }
 
-    /// One segment of a segmented stream while the four are decoded together.
+    /// A stream (or one segment of a segmented one) as the fast loop walks it.
     struct Lane {
         let base: UnsafeRawPointer, bytes: Int, end: Int
         var pos = 0, i: Int
@@ -263,7 +241,10 @@ public struct CanonicalCode {
         @inline(__always) var ready: Bool { (pos &>> 3) &+ 8 <= bytes && i &+ 4 <= end }
     }
 
-    /// Two lookups in one lane: ≤ 48 bits of the ≥ 57 one window holds.
+    /// Two lookups in one lane: ≤ 48 bits of the ≥ 57 one window holds. Masking
+    /// shifts and wrapping sums: every amount is below 64 and every index in range;
+    /// a pair entry's second symbol is written even when the entry has one, and
+    /// overwritten next.
     @inline(__always)
     func step<T>(_ l: inout Lane, _ pt: UnsafeBufferPointer<UInt64>, _ values: UnsafeBufferPointer<T>, _ out: UnsafeMutablePointer<T>,
                  _ shift: UInt64) throws {
