@@ -7,18 +7,19 @@ struct DLFit: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-fit",
         abstract: "Fit an MLP to a dl data file by backprop + SGD, with the thesis' output heads (Th. 4).",
-        usage: "dl-fit [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-fit eval MODEL DATA\n       dl-fit features MODEL DATA --layer I\n       dl-fit log MODEL",
+        usage: "dl-fit [train] --arch WIDTHS [OPTIONS] [DATA]\n       dl-fit project --arch WIDTHS [OPTIONS] [DATA]\n       dl-fit eval MODEL DATA\n       dl-fit features MODEL DATA --layer I\n       dl-fit log MODEL",
         discussion: """
             Writes a model file (HDF5) to standard output or -o FILE.
             e.g.:
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 --epochs 10 -o model.h5
               dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
+              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 -o pp.h5
               dl-fit eval model.h5 data.h5
               dl-fit features model.h5 data.h5 --layer 2 | dl-kfilter -k 10 > z2.h5
               dl-fit log model.h5 > log.tsv
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Eval.self, Features.self, TrainingLog.self],
+        subcommands: [Train.self, Project.self, Eval.self, Features.self, TrainingLog.self],
         defaultSubcommand: Train.self
     )
 
@@ -70,6 +71,69 @@ struct Train: ParsableCommand {
             Log.info(String(format: "quantized after every epoch: %.3f bits a parameter on average (ratio %.2f to float32)", mean, 32 / mean))
         }
         Log.info(fitSummary(result, meta, wrote: common.outputTarget.name))
+    }
+}
+
+struct Project: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Fit every layer in closed form by Platonic Projections (Th. 7): W_i = Z⁺[Z | βY]P_i·α, no gradients.",
+        discussion: """
+            Layer by layer: the target T_i = α[Z̃_{i-1} | βY]P_i (Z̃ with a bias
+            column, Y one-hot for classes or the regression targets), W_i by the
+            solver, Z_i = σ(Z̃_{i-1}W_i); the output layer is the least-squares fit
+            to Y. A line per layer (LSD, chosen try, accuracy, seconds) goes to
+            standard error; the model file (dl-fit's format: dl-fit eval,
+            dl-measure and dl-compress read it; float64 weights for --precision 64)
+            with a row per layer in /model/log to standard output or -o.
+            e.g.:
+              dl-data sine | dl-fit project --arch 1-16-16-1 --hidden celu -o sine.h5
+              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 --beta 10 -o pp.h5
+              dl-fit project board.h5 --arch 2-300-300-2 --tries 5 --alpha 0.08 --beta 200 -o board-pp.h5
+              dl-fit project fm.h5 --arch 784-1568-10 --deterministic --ridge 50000 --beta 10000 -o spca.h5
+              dl-fit project fm.h5 --arch 784-392-50-10 --deterministic --ema 0.2 --ridge 0.5 --beta 1e6 --precision 32 -o pp.h5
+              dl-fit log pp.h5
+            """)
+
+    @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
+    var input = "-"
+    @OptionGroup var projection: ProjectionOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check()
+        let settings = try projection.settings(seed: common.seed)
+        let data = try readDataFile(try openInput(input))
+        let file = displayName(input)
+        guard let trainSplit = data.train else { throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data") }
+        let shape = try MLP(widths: settings.widths, hidden: settings.hidden, head: OutputHead(.linear))
+        try checkModelFits(shape, trainSplit, file: file)
+        if trainSplit.y != nil, let classes = trainSplit.classes, classes < 2 {
+            throw DLError.input("\(file): /train has \(classes) class; classification needs at least 2")
+        }
+        let testSplit = data["test"] ?? data["val"]
+        if let testSplit { try checkModelFits(shape, testSplit, file: file) }
+        let train = try LearningTask(split: trainSplit, file: file)
+        let test = try testSplit.map { try LearningTask(split: $0, file: file) }
+        let k = settings.widths.count - 1
+        let progress = k > 30 && !Log.verbose ? Progress("projecting", total: k, unit: "layers") : nil
+        let result = try fitPlatonicProjections(settings, train: train, test: test) { r in
+            if let progress { progress.update(r.layer) } else { Log.info(projectionLayerLine(r, layers: k)) }
+        }
+        progress?.finish()
+        try common.outputTarget.writeHDF5 {
+            try writeProjectionModel(result, settings, task: train, classes: trainSplit.classes, recordTime: projection.recordTime,
+                                     to: $0, history: data.history, command: historyEntry(threadsMatter: true))
+        }
+        let last = result.log.last!
+        var summary = "projected \(result.model.architecture) in \(String(format: "%.3f", result.seconds)) s: train "
+        summary += last.trainAccuracy.map { String(format: "accuracy %.2f%%", 100 * $0) } ?? String(format: "MSE %.4g", last.mse)
+        if let a = last.testAccuracy { summary += String(format: ", \(testSplit!.name) accuracy %.2f%%", 100 * a) }
+        else if let e = last.testMSE { summary += String(format: ", \(testSplit!.name) MSE %.4g", e) }
+        if let best = result.log.dropLast().min(by: { $0.lsd < $1.lsd }), k > 2 {
+            summary += String(format: "; lowest LSD %.4g at layer %d", best.lsd, best.layer)
+        }
+        Log.info(summary + "; wrote \(common.outputTarget.name)")
     }
 }
 

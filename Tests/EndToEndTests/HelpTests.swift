@@ -10,7 +10,7 @@ final class HelpSnapshotTests: EndToEndCase {
     static let commands = [
         "dl-data", "dl-data fashion-mnist", "dl-data mnist", "dl-data idx", "dl-data spirals", "dl-data checkerboard",
         "dl-data sine", "dl-data info", "dl-data cat",
-        "dl-fit", "dl-fit train", "dl-fit eval", "dl-fit features", "dl-fit log",
+        "dl-fit", "dl-fit train", "dl-fit project", "dl-fit eval", "dl-fit features", "dl-fit log",
         "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series", "dl-compress bench",
         "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",

@@ -302,12 +302,14 @@ public final class Evaluator {
     }
 
     public func evaluate(_ task: LearningTask, targets: (Float, Float)) -> Evaluation {
-        model.parameters.withUnsafeBufferPointer { space.evaluate($0.baseAddress!, task, targets: targets) }
+        if model.parameters64 != nil, let e = try? exactEvaluation(task, targets: targets) { return e }
+        return model.parameters.withUnsafeBufferPointer { space.evaluate($0.baseAddress!, task, targets: targets) }
     }
 
     /// Ŷ for every row of X.
     public func predict(_ X: Matrix) -> Matrix {
-        model.parameters.withUnsafeBufferPointer { space.predict($0.baseAddress!, X) }
+        if model.parameters64 != nil, let y = try? model.representation(X, layer: model.layers) { return y }
+        return model.parameters.withUnsafeBufferPointer { space.predict($0.baseAddress!, X) }
     }
 }
 

@@ -46,6 +46,25 @@ public func forEachRepresentation(of model: MLP?, on X: Matrix, layers: Set<Int>
     try model.checkInput(X)
     let last = layers.map { $0.max() ?? 0 } ?? model.layers
     guard last >= 1 else { return }
+    if model.parameters64 != nil {
+        try exactForward(model, X, upTo: min(last, model.layers), preActivations: selections) { i, Z64, A64 in
+            guard wanted(i) else { return }
+            let Z = Matrix(unchecked: Z64.shape, Z64.storage.map { Float($0) })
+            let A = A64.map { Matrix(unchecked: $0.shape, $0.storage.map { Float($0) }) }
+            if i == model.layers, let head = model.head {
+                var Y = Matrix(zeros: Z.shape)
+                if Z.count > 0 {
+                    Z.storage.withUnsafeBufferPointer { xp in
+                        Y.storage.withUnsafeMutableBufferPointer { yp in head.forward(yp.baseAddress!, xp.baseAddress!, rows: Z.rows, cols: Z.cols) }
+                    }
+                }
+                try body(LayerRepresentation(layer: i, Z: Y, selection: selections ? Z : nil, threshold: 0))
+            } else {
+                try body(LayerRepresentation(layer: i, Z: Z, selection: A, threshold: 0))
+            }
+        }
+        return
+    }
     var Z = X
     let m = X.rows
     for i in 1...min(last, model.layers) {

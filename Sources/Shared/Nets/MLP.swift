@@ -19,7 +19,13 @@ public struct MLP: Equatable {
     /// The output head, or nil for a stack of hidden layers.
     public let head: OutputHead?
     /// W_1, b_1, …, W_k, b_k, row-major.
-    public var parameters: [Float]
+    /// Any change to them drops `parameters64`, which then no longer describes the net.
+    public var parameters: [Float] { didSet { parameters64 = nil } }
+    /// The same in float64, when a float64 fit made them (dl-fit project
+    /// --precision 64): `parameters` is then their rounding, and evaluation,
+    /// features and measures run in float64 on these (ExactForward.swift), since
+    /// a closed-form fit's weights can be too large for float32 to reproduce.
+    public var parameters64: [Double]?
 
     public var layers: Int { widths.count - 1 }
 
@@ -139,9 +145,11 @@ public struct MLP: Equatable {
             throw DLError.usage("layers \(range.lowerBound)…\(range.upperBound) are not in a net of layers 1…\(layers)")
         }
         let a = range.lowerBound, b = range.upperBound
-        return try MLP(widths: Array(widths[(a - 1)...b]), activations: Array(activations[(a - 1)..<b]),
-                       head: b == layers ? head : nil,
-                       parameters: Array(parameters[weightOffset(a)..<endOffset(b)]))
+        var part = try MLP(widths: Array(widths[(a - 1)...b]), activations: Array(activations[(a - 1)..<b]),
+                           head: b == layers ? head : nil,
+                           parameters: Array(parameters[weightOffset(a)..<endOffset(b)]))
+        part.parameters64 = parameters64.map { Array($0[weightOffset(a)..<endOffset(b)]) }
+        return part
     }
 
     /// This net with `top` on top of it: top's input is this net's output, so this
@@ -153,8 +161,10 @@ public struct MLP: Equatable {
         guard widths.last == top.widths.first else {
             throw DLError.usage("cannot stack a net taking \(top.widths[0]) inputs on layers giving \(widths.last!)")
         }
-        return try MLP(widths: widths + top.widths.dropFirst(), activations: activations + top.activations,
-                       head: top.head, parameters: parameters + top.parameters)
+        var net = try MLP(widths: widths + top.widths.dropFirst(), activations: activations + top.activations,
+                          head: top.head, parameters: parameters + top.parameters)
+        if let a = parameters64, let b = top.parameters64 { net.parameters64 = a + b }
+        return net
     }
 
     /// "784-392-50-10".

@@ -94,14 +94,23 @@ public func decimalDouble(_ x: Float) -> Double { Double("\(x)") ?? Double(x) }
 
 // MARK: writing
 
-func writeLayers(_ model: MLP, parameters: [Float], into g: H5Group) throws {
+/// W_i and b_i of every layer: float32, or float64 when `exact` holds the
+/// parameters a float64 fit made (MLP.parameters64).
+func writeLayers(_ model: MLP, parameters: [Float], exact: [Double]? = nil, into g: H5Group) throws {
     let layers = try g.createGroup("layers")
     var m = model
     m.parameters = parameters
     for i in 1...model.layers {
         let l = try layers.createGroup(String(i))
-        try l.write("W", m.weight(i))
-        try l.write("b", shape: [model.widths[i]], values: m.bias(i))
+        let (din, dout) = (model.widths[i - 1], model.widths[i])
+        if let exact {
+            let w = model.weightOffset(i), b = model.biasOffset(i)
+            try l.write("W", shape: [din, dout], values: Array(exact[w..<(w + din * dout)]))
+            try l.write("b", shape: [dout], values: Array(exact[b..<(b + dout)]))
+        } else {
+            try l.write("W", m.weight(i))
+            try l.write("b", shape: [dout], values: m.bias(i))
+        }
     }
 }
 
@@ -135,7 +144,7 @@ public func writeModelFile(_ model: MLP, log: [EpochRecord] = [], snapshots: [[F
     try root.setAttribute("dl_history", history + [command])
     let g = try root.createGroup("model")
     try writeModelAttributes(model, metadata, to: g)
-    try writeLayers(model, parameters: model.parameters, into: g)
+    try writeLayers(model, parameters: model.parameters, exact: model.parameters64, into: g)
     if !log.isEmpty {
         let group = try g.createGroup("log")
         func column(_ name: String, _ f: (EpochRecord) -> Double?) throws {
@@ -222,6 +231,21 @@ func readLayers(_ source: H5Group, into model: inout MLP, file: String) throws {
         model.parameters.replaceSubrange(model.weightOffset(i)..<(model.weightOffset(i) + W.values.count), with: W.values)
         model.parameters.replaceSubrange(model.biasOffset(i)..<(model.biasOffset(i) + b.values.count), with: b.values)
     }
+    // A float64 fit's weights (dl-fit project --precision 64) are kept exact: every
+    // layer float64, or the model reads as float32.
+    let exact = try (1...model.layers).allSatisfy { i in
+        let l = try layers.openGroup(String(i))
+        return try l.datasetInfo("W").dtype == "float64" && l.datasetInfo("b").dtype == "float64"
+    }
+    guard exact else { return }
+    var p64 = [Double](repeating: 0, count: model.parameters.count)
+    for i in 1...model.layers {
+        let l = try layers.openGroup(String(i))
+        let W = try l.read("W", as: Double.self).values, b = try l.read("b", as: Double.self).values
+        p64.replaceSubrange(model.weightOffset(i)..<(model.weightOffset(i) + W.count), with: W)
+        p64.replaceSubrange(model.biasOffset(i)..<(model.biasOffset(i) + b.count), with: b)
+    }
+    model.parameters64 = p64
 }
 
 func readModelMetadata(_ g: H5Group, file: String) throws -> ModelMetadata {
@@ -300,13 +324,16 @@ public func trainingLogTable(_ file: H5File) throws -> String {
         throw DLError.input("\(file.name) has no training log", hint: "only a model a run trained has one (dl-fit, dl-layerwise)")
     }
     let g = try file.root.openGroup("model").openGroup("log")
-    let epochs = try g.read("epoch", as: Int32.self)
+    // A row per epoch, or per layer for a closed-form fit (dl-fit project).
+    let index = g.kind(of: "epoch") == .dataset ? "epoch" : "layer"
+    let epochs = try g.read(index, as: Int32.self)
     let E = epochs.values.count
-    guard epochs.shape == [E] else { throw DLError.input("\(file.name): /model/log/epoch is not a list") }
-    let known = ["visit", "lr", "train_loss", "train_accuracy", "test_loss", "test_accuracy", "seconds", "quantize_total_bits_per_param"]
+    guard epochs.shape == [E] else { throw DLError.input("\(file.name): /model/log/\(index) is not a list") }
+    let known = ["visit", "lr", "width", "try", "lsd", "mse", "train_loss", "train_accuracy", "test_loss", "test_mse", "test_accuracy",
+                 "seconds", "quantize_total_bits_per_param"]
     var names: [String] = []
     // Numeric [E] datasets only: others (a future text column, a table) are not epoch columns.
-    for name in try g.children().sorted() where name != "epoch" && g.kind(of: name) == .dataset {
+    for name in try g.children().sorted() where name != index && g.kind(of: name) == .dataset {
         if let v = try? g.read(name, as: Double.self), v.shape == [E] { names.append(name) }
     }
     names.sort { (known.firstIndex(of: $0) ?? known.count, $0) < (known.firstIndex(of: $1) ?? known.count, $1) }
@@ -321,7 +348,7 @@ public func trainingLogTable(_ file: H5File) throws -> String {
         names.append("quantize_mean_bits")
         columns.append((0..<E).map { e in zip(q.values[(e * sizes.count)...], sizes).reduce(0) { $0 + $1.0 * Double($1.1) } / total })
     }
-    var s = (["epoch"] + names).joined(separator: "\t") + "\n"
+    var s = ([index] + names).joined(separator: "\t") + "\n"
     for e in 0..<E {
         s += ([String(epochs.values[e])] + columns.map { $0[e].isNaN ? "NA" : String(format: "%.9g", $0[e]) }).joined(separator: "\t") + "\n"
     }

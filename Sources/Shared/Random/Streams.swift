@@ -26,6 +26,8 @@ public enum RandomStream: Hashable, Sendable {
     /// block (substream: its layer), and the seed of segment j's run (its row
     /// orders and dropout masks).
     case decisionWeights(segment: Int), segmentRun(segment: Int)
+    /// Platonic Projections (Th. 7): layer i's random P (substream: the try) or random W.
+    case projection(layer: Int)
     /// The order of the segments in each round of random robin (Th. Algorithm 4; substream: the round).
     case robinOrder
 
@@ -46,6 +48,7 @@ public enum RandomStream: Hashable, Sendable {
         case .decisionWeights(let j): return 4 * Self.high + UInt64(clamping: min(max(j, 0), Self.maxLayer))
         case .segmentRun(let j): return 5 * Self.high + UInt64(clamping: min(max(j, 0), Self.maxLayer))
         case .robinOrder: return 12
+        case .projection(let i): return 6 * Self.high + UInt64(clamping: min(max(i, 0), Self.maxLayer))
         }
     }
 
@@ -61,5 +64,6 @@ public enum RandomStream: Hashable, Sendable {
         ("initialWeights (deep)", (high + 9000)...(2 * high - 1)),
         ("inputDropout", (2 * high)...(3 * high - 1)), ("gradientDropout", (3 * high)...(4 * high - 1)),
         ("decisionWeights", (4 * high)...(5 * high - 1)), ("segmentRun", (5 * high)...(6 * high - 1)), ("robinOrder", 12...12),
+        ("projection", (6 * high)...(7 * high - 1)),
     ]
 }

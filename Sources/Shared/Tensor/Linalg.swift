@@ -112,32 +112,41 @@ public func solve<T: LinalgScalar>(_ a: Tensor<T>, _ b: Tensor<T>) throws -> Ten
     return Tensor(unchecked: [n, r], x)
 }
 
-/// Minimum-norm least-squares solution X of min ‖A X − B‖_F, by SVD (LAPACK gelsd);
-/// works for rank-deficient and under-determined A.
+/// Least-squares solution X of min ‖A X − B‖_F by LAPACK: gelsd (SVD, the
+/// minimum-norm solution) or gelsy (QR with column pivoting, torch.linalg.lstsq's
+/// CPU default); both work for rank-deficient and under-determined A.
 /// A: [m, n], B: [m, r] → X: [n, r]; also returns the effective rank.
-/// `rcond`: singular values below rcond · σ_max count as zero (default max(m, n) · ε, as numpy).
-public func leastSquares<T: LinalgScalar>(_ a: Tensor<T>, _ b: Tensor<T>, rcond: T? = nil) throws -> (x: Tensor<T>, rank: Int) {
+/// `rcond`: singular values (gelsy: R's diagonal) below rcond · the largest count
+/// as zero (default max(m, n) · ε, as numpy).
+public func leastSquares<T: LinalgScalar>(_ a: Tensor<T>, _ b: Tensor<T>, rcond: T? = nil,
+                                          qr: Bool = false) throws -> (x: Tensor<T>, rank: Int) {
     try a.checkMatrix("A")
     let (m, n) = (a.shape[0], a.shape[1])
     try b.checkMatrix("B", rows: m)
     let r = b.shape[1]
     if m == 0 || n == 0 || r == 0 { return (Tensor(zeros: [n, r]), 0) }
     var work = a.storage
-    // gelsd needs B with max(m, n) rows; the solution comes back in its first n rows.
+    // LAPACK needs B with max(m, n) rows; the solution comes back in its first n rows.
     let ldRows = max(m, n)
     var bx = [T](repeating: 0, count: ldRows * r)
     bx.replaceSubrange(0..<(m * r), with: b.storage)
-    var s = [T](repeating: 0, count: min(m, n))
+    let cut = rcond ?? T(max(m, n)) * T.ulpOfOne
     var rank: Int32 = 0
     let info = work.withUnsafeMutableBufferPointer { pa in
         bx.withUnsafeMutableBufferPointer { pb in
-            s.withUnsafeMutableBufferPointer { ps in
-                T.gelsd(m, n, r, pa.baseAddress!, n, pb.baseAddress!, r, ps.baseAddress!,
-                        rcond ?? T(max(m, n)) * T.ulpOfOne, &rank)
+            if qr {
+                var jpvt = [Int32](repeating: 0, count: n)
+                return jpvt.withUnsafeMutableBufferPointer { pj in
+                    T.gelsy(m, n, r, pa.baseAddress!, n, pb.baseAddress!, r, pj.baseAddress!, cut, &rank)
+                }
+            }
+            var s = [T](repeating: 0, count: min(m, n))
+            return s.withUnsafeMutableBufferPointer { ps in
+                T.gelsd(m, n, r, pa.baseAddress!, n, pb.baseAddress!, r, ps.baseAddress!, cut, &rank)
             }
         }
     }
-    try checkInfo(info, "gelsd", convergence: "least squares: SVD did not converge")
+    try checkInfo(info, qr ? "gelsy" : "gelsd", convergence: "least squares: SVD did not converge")
     return (Tensor(unchecked: [n, r], Array(bx[0..<(n * r)])), Int(rank))
 }
 

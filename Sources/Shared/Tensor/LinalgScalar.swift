@@ -22,6 +22,19 @@ public protocol LinalgScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
                       _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int,
                       _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int) -> Int32
+    /// C = alpha · op(A) · op(A)ᵀ + beta · C on C's upper triangle (the lower is left as is).
+    /// transA: C = Aᵀ A with A [k, n]; else C = A Aᵀ with A [n, k]. C: [n, n].
+    static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
+                     _ beta: Self, _ c: UnsafeMutablePointer<Self>, _ ldc: Int)
+    /// LAPACKE ?potrf (row-major, upper): Cholesky factor in place; returns info (> 0: not positive definite).
+    static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int) -> Int32
+    /// LAPACKE ?potrs (row-major, upper): solve A X = B from potrf's factor; returns info.
+    static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Self>, _ lda: Int,
+                      _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
+    /// LAPACKE ?gelsy (row-major): least squares by QR with column pivoting; returns info.
+    static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
+                      _ b: UnsafeMutablePointer<Self>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
+                      _ rcond: Self, _ rank: UnsafeMutablePointer<Int32>) -> Int32
 }
 
 @inline(__always) private func trans(_ t: Bool) -> CBLAS_TRANSPOSE { t ? CblasTrans : CblasNoTrans }
@@ -62,6 +75,24 @@ extension Float: LinalgScalar {
         LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
                        s, u, Int32(ldu), vt, Int32(ldvt))
     }
+    public static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
+                            _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
+        cblas_ssyrk(CblasRowMajor, CblasUpper, trans(transA), blasint(n), blasint(k), alpha, a, blasint(lda),
+                    beta, c, blasint(ldc))
+    }
+    public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int) -> Int32 {
+        LAPACKE_spotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), a, Int32(lda))
+    }
+    public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Float>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
+        LAPACKE_spotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    }
+    public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
+                             _ rcond: Float, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
+        LAPACKE_sgelsy(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb),
+                       jpvt, rcond, rank)
+    }
 }
 
 extension Double: LinalgScalar {
@@ -99,6 +130,24 @@ extension Double: LinalgScalar {
                              _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int) -> Int32 {
         LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
                        s, u, Int32(ldu), vt, Int32(ldvt))
+    }
+    public static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
+                            _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
+        cblas_dsyrk(CblasRowMajor, CblasUpper, trans(transA), blasint(n), blasint(k), alpha, a, blasint(lda),
+                    beta, c, blasint(ldc))
+    }
+    public static func potrf(_ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int) -> Int32 {
+        LAPACKE_dpotrf(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), a, Int32(lda))
+    }
+    public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Double>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
+        LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    }
+    public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
+                             _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
+                             _ rcond: Double, _ rank: UnsafeMutablePointer<Int32>) -> Int32 {
+        LAPACKE_dgelsy(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb),
+                       jpvt, rcond, rank)
     }
 }
 

@@ -1,0 +1,66 @@
+import XCTest
+import Foundation
+
+/// dl-fit project (Th. 7): the closed-form fit end to end, its model read by the
+/// suite's other tools, and its errors.
+final class DLFitProjectEndToEndTests: EndToEndCase {
+    func testSpiralsFitEvalLogAndSameBytes() throws {
+        let r = try sh("""
+            dl-data spirals --rows 800 --test-rows 200 -q > d.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 5 -o a.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 5 -q > b.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 6 -q > c.h5 \
+            && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5 \
+            && dl-fit eval a.h5 d.h5 > eval.tsv && dl-fit log a.h5 > log.tsv && dl-data info a.h5 > info.txt
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("layer 1/3 (16 wide): LSD "), r.stderr)
+        XCTAssertTrue(r.stderr.contains("projected 2-16-16-2 in "), r.stderr)
+        let log = try String(contentsOfFile: dir + "/log.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(log.first, "layer\twidth\ttry\tlsd\tmse\ttrain_accuracy\ttest_mse\ttest_accuracy")
+        XCTAssertEqual(log.count, 4)
+        let last = log[3].split(separator: "\t")
+        // dl-fit eval reads the float64 weights and gives the fit's own accuracy.
+        let eval = try String(contentsOfFile: dir + "/eval.tsv", encoding: .utf8).split(separator: "\n")
+        let train = eval.first { $0.hasPrefix("train\t") }!.split(separator: "\t")
+        let test = eval.first { $0.hasPrefix("test\t") }!.split(separator: "\t")
+        XCTAssertEqual(Double(train[3])!, Double(last[5])!, accuracy: 1e-6)
+        XCTAssertEqual(Double(test[3])!, Double(last[7])!, accuracy: 1e-6)
+        XCTAssertGreaterThan(Double(train[3])!, 0.6)
+        let info = try String(contentsOfFile: dir + "/info.txt", encoding: .utf8)
+        XCTAssertTrue(info.contains("/model/layers/1/W  [2, 16] float64"), info)
+        XCTAssertTrue(info.contains("solver=pinv"), info)
+    }
+
+    /// float32 fits store float32 weights; features, measures and dl-compress read
+    /// the model.
+    func testOtherToolsReadTheModel() throws {
+        let r = try sh("""
+            dl-data sine --rows 1000 --test-rows 200 -q > d.h5 \
+            && dl-fit project d.h5 --arch 1-16-16-1 --hidden celu --beta 1 --precision 32 --solver lstsq -q -o m.h5 \
+            && dl-data info m.h5 && dl-fit features m.h5 d.h5 --layer 2 -q | dl-data info - \
+            && dl-measure lsd m.h5 d.h5 -q && dl-compress m.h5 -q | dl-compress -d -q | dl-fit eval - d.h5
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.out.contains("/model/layers/1/W  [1, 16] float32"), r.out)
+        XCTAssertTrue(r.out.contains("/train/X  [1000, 16] float32"), r.out)
+        XCTAssertTrue(r.out.contains("lsd\ttrain\t2\t"), r.out)
+        XCTAssertTrue(r.out.contains("test\t200\t"), r.out)
+    }
+
+    func testBadInput() throws {
+        try requireH5py()
+        try makeNaNAndSingleClassFiles(singleLabels: "[0] * 19 + [1]")
+        try sh("dl-data spirals --rows 300 -q > d.h5")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --tries 0 -o m.h5"), status: 2, mentions: "--tries must be at least 1")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --beta inf -o m.h5"), status: 2, mentions: "--beta must be finite")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --ridge nan -o m.h5"), status: 2, mentions: "--ridge must be finite")
+        assertFails(try sh("dl-fit project d.h5 --arch 3-8-2 -o m.h5"), status: 1, mentions: "the model takes 3 inputs")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-3 -o m.h5"), status: 1, mentions: "has 2 classes")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --projection pca -o m.h5"), status: 2, mentions: "at most 4 components")
+        assertFails(try sh("dl-fit project nan.h5 --arch 2-4-2 -o m.h5"), status: 1, mentions: "NaN or Inf value in row 4")
+        assertFails(try sh("dl-data spirals --rows 2000 -q | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 --ridge 1e-6 --precision 32 -o m.h5"),
+                    status: 1, mentions: "raise --ridge or use --precision 64")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.h5"), "a failed run left its output file")
+    }
+}
