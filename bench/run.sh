@@ -1,11 +1,11 @@
 #!/usr/bin/env bash
 # make bench: every benchmark, side by side with its peer (see BENCHMARKS.md).
 # DL_BENCH_BASELINE=DIR also times the dl-fit in DIR (an earlier build) in the same rounds.
-# Needs PyPI's h5py, numpy, threadpoolctl, torch, faiss-cpu and zstandard for the peers
+# Needs PyPI's h5py, numpy, scipy, threadpoolctl, torch, faiss-cpu and zstandard for the peers
 # (installed here if missing). Results: bench/results/*.json and *.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
-python3 -c 'import h5py, numpy, threadpoolctl' 2>/dev/null || python3 -m pip install -q h5py numpy threadpoolctl
+python3 -c 'import h5py, numpy, scipy, threadpoolctl' 2>/dev/null || python3 -m pip install -q h5py numpy scipy threadpoolctl
 python3 -c "import torch" 2>/dev/null || python3 -m pip install -q torch
 python3 -c "import faiss" 2>/dev/null || python3 -m pip install -q faiss-cpu
 python3 -c "import zstandard" 2>/dev/null || python3 -m pip install -q zstandard
@@ -20,3 +20,4 @@ python3 bench/heads.py | tee bench/results/heads.md
 bench/checkerboard.sh | tee bench/results/checkerboard.md
 python3 bench/layerwise.py | tee bench/results/layerwise.md
 python3 bench/compress.py | tee bench/results/compress.md
+python3 bench/projections.py | tee bench/results/projections.md

@@ -67,4 +67,44 @@ final class PipelineEndToEndTests: EndToEndCase {
             XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(plot) is a PNG")
         }
     }
+
+    /// Th. 7's reproduction (pipelines/projections.mk), small: every table has its
+    /// rows, the thesis' numbers stand beside ours, and re-running finds it done.
+    func testSmallProjectionsPipeline() throws {
+        guard Shell.have("make") else { throw XCTSkip("make is not installed") }
+        try XCTSkipUnless(FileManager.default.fileExists(atPath: fashionDir), "dataset-fashion-mnist is not installed")
+        let small = #"SINE_SEEDS="1 2" SINE_DATA_FLAGS="--rows 500" DEEP_LAYERS=30 DEEP_TRIES="1 3" SPIRAL_SEEDS="1 2" "#
+            + #"SPIRAL_DATA_FLAGS="--rows 400" BOARD_DATA_FLAGS="--rows 400" BOARD_DEEP=3 BOARD_DEEP_WIDTH=16 BOARD_WIDTHS="2 8" "#
+            + #"FM_WIDTHS="16 32" FM_SEEDS="1 2" FM_DATA_FLAGS="--standardize --shuffle --limit 800" FM_DEEP="16-8_0.5" BACKPROP_EPOCHS=2"#
+        let make = "make -s -f \(Shell.repoRoot)/pipelines/projections.mk BIN=\(Shell.binDir) OUT=out \(small)"
+        let r = try sh(make)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        func table(_ name: String) throws -> [[Substring]] {
+            try String(contentsOfFile: dir + "/out/th7/" + name, encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t", omittingEmptySubsequences: false) }
+        }
+        let t71 = try table("table7.1.tsv")
+        XCTAssertEqual(t71.count, 1 + 18, "9 runs × 2 (α, β)")
+        XCTAssertTrue(t71.dropFirst().allSatisfy { $0.count == 9 && $0[5] == "2" })
+        XCTAssertEqual(try table("turns-1.5/table7.1.tsv").count, 19)
+        XCTAssertEqual(try table("deep-sine.tsv").map { $0[0] }, ["tries", "1", "3"])
+        XCTAssertEqual(try table("checkerboard.tsv").count, 1 + 4 + 1, "four deep nets and backprop")
+        XCTAssertEqual(try table("checkerboard-width.tsv").map { $0[0] }, ["width", "2", "8"])
+        let t72 = try table("table7.2.tsv")
+        XCTAssertEqual(t72.count, 1 + 4 * 2)
+        XCTAssertEqual(t72.filter { $0[0] == "random" }.map { $0[2] }, ["2", "2"], "random P over both seeds")
+        XCTAssertEqual(t72.filter { $0[0] == "sorted" }.map { $0[2] }, ["1", "1"], "Sorted PCA is deterministic")
+        XCTAssertEqual(try table("table7.3.tsv").map { $0[0] }, ["fit", "projections", "backprop (2 epochs)"])
+        let summary = try table("summary.tsv")
+        XCTAssertEqual(summary.first, ["quantity", "thesis", "ours"])
+        XCTAssertTrue(summary.contains { $0[0].hasPrefix("spirals (α, β) = (0.1, 10), pinv float64") && $0[1] == "99.17 ± 1.63" }, "\(summary)")
+        XCTAssertTrue(summary.contains { $0[0].hasPrefix("1.5-turn spirals") })
+        XCTAssertTrue(summary.contains { $0[0].hasPrefix("sine 1-16-16-1 CELU (Figure 7.3)") && $0[1] == "2e-5" })
+        let again = try sh(make.replacingOccurrences(of: "make -s", with: "make -q"))
+        XCTAssertEqual(again.status, 0, again.stderr)
+        try XCTSkipUnless(Shell.have("gnuplot"), "gnuplot is not installed: the plots were not checked")
+        for plot in ["deep-sine.png", "checkerboard-width.png"] {
+            let png = try Data(contentsOf: URL(fileURLWithPath: dir + "/out/th7/" + plot))
+            XCTAssertEqual(Array(png.prefix(4)), [0x89, 0x50, 0x4E, 0x47], "\(plot) is a PNG")
+        }
+    }
 }

@@ -187,6 +187,9 @@ final class NetsTests: XCTestCase {
         XCTAssertEqual(try parseArchitecture("784-392-50-10"), [784, 392, 50, 10])
         XCTAssertThrowsError(try parseArchitecture("784"))
         XCTAssertThrowsError(try parseArchitecture("784--10"))
+        XCTAssertEqual(try parseArchitecture("1-16x3-2"), [1, 16, 16, 16, 2])
+        XCTAssertEqual(try parseArchitecture("2x2"), [2, 2])
+        for bad in ["1-16x0-1", "1-x3-1", "1-16x-1", "1-16x2x2-1", "16x1"] { XCTAssertThrowsError(try parseArchitecture(bad), bad) }
         XCTAssertEqual(convergenceEpoch([
             EpochRecord(epoch: 1, learningRate: 1, trainLoss: 1, trainAccuracy: nil, testLoss: nil, testAccuracy: 0.8, seconds: 0),
             EpochRecord(epoch: 2, learningRate: 1, trainLoss: 1, trainAccuracy: nil, testLoss: nil, testAccuracy: 0.9, seconds: 0),

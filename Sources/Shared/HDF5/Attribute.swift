@@ -155,6 +155,13 @@ func h5WriteAttribute(_ loc: hid_t, _ name: String, _ value: H5AttributeValue, w
     switch value {
     case .integer(let v):
         try make(1, dl_h5t_std_i64le(), scalar: true) { attr in withUnsafePointer(to: v) { H5Awrite(attr, dl_h5t_native_int64(), $0) } }
+    case .integers(let v) where v.count > 4096 && v.allSatisfy({ Int64(Int32.min)...Int64(Int32.max) ~= $0 }):
+        // An attribute holds at most 64 KiB: long lists (a deep net's widths) are
+        // stored as int32, which every reader converts back.
+        let narrow = v.map { Int32($0) }
+        try make(v.count, dl_h5t_std_i32le(), scalar: false) { attr in
+            narrow.withUnsafeBufferPointer { H5Awrite(attr, dl_h5t_native_int32(), $0.baseAddress) }
+        }
     case .integers(let v):
         try make(v.count, dl_h5t_std_i64le(), scalar: false) { attr in
             v.withUnsafeBufferPointer { H5Awrite(attr, dl_h5t_native_int64(), $0.baseAddress) }

@@ -29,6 +29,8 @@ public struct MLP: Equatable {
 
     public var layers: Int { widths.count - 1 }
 
+    /// The most layers a net may have: what a model file's attributes can list.
+    public static let maxLayers = 15_000
     /// The most parameters a net may have (8 GB of float32).
     public static let maxParameters = 1 << 31
 
@@ -37,6 +39,8 @@ public struct MLP: Equatable {
         guard widths.count >= 2, widths.allSatisfy({ $0 >= 1 }) else {
             return "an architecture needs at least an input and an output width, all positive (got \(widths))"
         }
+        // The model file's widths attribute (int32 past 4096 entries) holds 16,000.
+        guard widths.count <= maxLayers + 1 else { return "a net has at most \(maxLayers) layers (got \(widths.count - 1))" }
         var total = 0
         for (a, b) in zip(widths, widths.dropFirst()) {
             let (w, o1) = a.multipliedReportingOverflow(by: b)
@@ -171,12 +175,19 @@ public struct MLP: Equatable {
     public var architecture: String { widths.map(String.init).joined(separator: "-") }
 }
 
-/// Parses "784-392-50-10".
+/// Parses "784-392-50-10"; "WxN" stands for N layers of width W, so a deep net
+/// reads "1-16x10000-1".
 public func parseArchitecture(_ s: String) throws -> [Int] {
-    let parts = s.split(separator: "-", omittingEmptySubsequences: false)
-    let widths = parts.compactMap { Int($0) }
-    guard widths.count == parts.count, widths.count >= 2, widths.allSatisfy({ $0 >= 1 && $0 <= 1 << 24 }) else {
-        throw DLError.usage("bad architecture '\(s)'", hint: "widths joined by '-', input first and output last, e.g. 784-392-50-10")
+    let bad = DLError.usage("bad architecture '\(s.count > 60 ? s.prefix(60) + "…" : Substring(s))'",
+                            hint: "widths joined by '-', input first and output last, e.g. 784-392-50-10 or 1-16x100-1")
+    var widths: [Int] = []
+    for part in s.split(separator: "-", omittingEmptySubsequences: false) {
+        let wn = part.split(separator: "x", omittingEmptySubsequences: false)
+        guard (1...2).contains(wn.count), let w = Int(wn[0]), w >= 1, w <= 1 << 24 else { throw bad }
+        let n = wn.count == 2 ? Int(wn[1]) : 1
+        guard let n, n >= 1, widths.count + n <= MLP.maxLayers + 1 else { throw bad }
+        widths += Array(repeating: w, count: n)
     }
+    guard widths.count >= 2 else { throw bad }
     return widths
 }

@@ -114,6 +114,17 @@ public struct ProjectionResult {
 public func fitPlatonicProjections(_ settings: ProjectionSettings, train: LearningTask, test: LearningTask?,
                                    onLayer: (ProjectionLayerRecord) -> Void = { _ in }) throws -> ProjectionResult {
     if let p = settings.problem() { throw DLError.usage(p) }
+    // Narrow nets (the sine, the spirals) run matrices of a few megaflops, where
+    // OpenBLAS's threads cost more in hand-offs than they save: one thread.
+    let widest = settings.widths.max()! + 1
+    if train.rows * widest * widest < 1 << 26 {
+        return try withBLASThreads(1) { try fitPlatonicProjections(settings, exactly: train, test: test, onLayer: onLayer) }
+    }
+    return try fitPlatonicProjections(settings, exactly: train, test: test, onLayer: onLayer)
+}
+
+func fitPlatonicProjections(_ settings: ProjectionSettings, exactly train: LearningTask, test: LearningTask?,
+                            onLayer: (ProjectionLayerRecord) -> Void) throws -> ProjectionResult {
     if settings.precision == 32 {
         var fit = try PlatonicFit<Float>(settings, train: train, test: test)
         return try fit.run(onLayer)
@@ -158,7 +169,8 @@ struct PlatonicFit<T: LinalgScalar> {
         var parameters = [T]()
         parameters.reserveCapacity(MLP.parameterCount(s.widths))
         var log = [ProjectionLayerRecord]()
-        var factor = try Factorization(Z, s, layer: 1)
+        // X̃ is factored only when layer 1 solves for its weights.
+        var factor = s.sortedPCA || s.method == .randomW ? nil : try Factorization(Z, s, layer: 1)
         for i in 1..<k {
             let t0 = monotonicSeconds()
             let width = s.widths[i]
@@ -183,7 +195,7 @@ struct PlatonicFit<T: LinalgScalar> {
         }
         // The output layer: least squares to Y (the decision fit of the last hidden layer).
         let t0 = monotonicSeconds()
-        let out = try DecisionFit(Z, factor, Y)
+        let out = try DecisionFit(Z, try factor ?? Factorization(Z, s, layer: k), Y)
         try checkFinite(out.Q, "the output layer's weights", layer: k)
         appendLayer(out.Q, to: &parameters)
         let rec = try record(layer: k, width: K, chosenTry: 0, fit: out, seconds: monotonicSeconds() - t0)
@@ -197,14 +209,18 @@ struct PlatonicFit<T: LinalgScalar> {
     }
 
     /// The candidate W̃_i of layer i, numbered from 1 (0: drawn without a P).
-    func layerWeights(_ i: Int, width: Int, factor: Factorization<T>) throws -> [(Int, Tensor<T>)] {
+    func layerWeights(_ i: Int, width: Int, factor: Factorization<T>?) throws -> [(Int, Tensor<T>)] {
         let p = Z.cols
         if i == 1 && s.sortedPCA { return [(0, try sortedPCAWeights(width: width))] }
-        switch s.method {
-        case .randomW:
+        if s.method == .randomW {
             var rng = RNG(seed: s.seed, stream: .projection(layer: i))
             let W: Tensor<T> = normalMatrix([p, width], &rng)
             return [(0, W)]
+        }
+        let factor = try factor ?? Factorization(Z, s, layer: i)
+        switch s.method {
+        case .randomW:
+            return []
         case .pca:
             let P = try platonicPCA(width: width, layer: i)
             return [(0, try factor.solve(try platonicTarget(P), Z))]
@@ -268,7 +284,7 @@ struct PlatonicFit<T: LinalgScalar> {
             throw DLError.usage("Sorted PCA picks \(width) samples as weights but /train has \(m) rows", hint: "narrow the first layer")
         }
         let n = X.cols
-        let Xt = Tensor<T>(unchecked: X.shape, X.storage.map { T($0) })
+        let Xt = Tensor<T>(unchecked: X.shape, T.self == Float.self ? X.storage as! [T] : X.storage.map { T($0) })
         let c = try principalComponents(Xt, count: 1).storage  // [n]
         var v = [T](repeating: 0, count: m)
         Xt.storage.withUnsafeBufferPointer { xp in
@@ -426,11 +442,19 @@ func principalComponents<T: LinalgScalar>(_ A: Tensor<T>, count: Int) throws -> 
     let (m, q) = (A.rows, A.cols)
     var centred = A
     var mean = [T](repeating: 0, count: q)
-    for r in 0..<m { for j in 0..<q { mean[j] += A.storage[r * q + j] } }
-    for j in 0..<q { mean[j] /= T(max(m, 1)) }
-    for r in 0..<m { for j in 0..<q { centred.storage[r * q + j] -= mean[j] } }
+    centred.storage.withUnsafeMutableBufferPointer { cp in
+        mean.withUnsafeMutableBufferPointer { mp in
+            let c = cp.baseAddress!, mu = mp.baseAddress!
+            for r in 0..<m { T.axpy(q, 1, c + r * q, mu) }
+            T.scal(q, 1 / T(max(m, 1)), mu)
+            for r in 0..<m { T.axpy(q, -1, mu, c + r * q) }
+        }
+    }
     // The covariance's eigenvectors are its singular vectors (symmetric, PSD).
-    var G = try matmul(centred, centred, transA: true)
+    var G = Tensor<T>(zeros: [q, q])
+    centred.storage.withUnsafeBufferPointer { cp in
+        G.storage.withUnsafeMutableBufferPointer { gp in T.syrk(true, q, m, 1, cp.baseAddress!, q, 0, gp.baseAddress!, q) }
+    }
     for i in 0..<q { for j in 0..<i { G.storage[i * q + j] = G.storage[j * q + i] } }
     let (u, _, _) = try svd(G)
     var C = Tensor<T>(zeros: [q, count])
@@ -446,9 +470,19 @@ func principalComponents<T: LinalgScalar>(_ A: Tensor<T>, count: Int) throws -> 
 func withBias<T: LinalgScalar>(_ X: Matrix, _: T.Type) -> Tensor<T> {
     let (m, n) = (X.rows, X.cols)
     var Z = Tensor<T>(zeros: [m, n + 1])
-    for r in 0..<m {
-        Z.storage[r * (n + 1)] = 1
-        for j in 0..<n { Z.storage[r * (n + 1) + 1 + j] = T(X.storage[r * n + j]) }
+    X.storage.withUnsafeBufferPointer { xp in
+        Z.storage.withUnsafeMutableBufferPointer { zp in
+            let x = xp.baseAddress!, z = zp.baseAddress!
+            for r in 0..<m {
+                let row = z + r * (n + 1), src = x + r * n
+                row[0] = 1
+                if T.self == Float.self {
+                    UnsafeMutableRawPointer(row + 1).assumingMemoryBound(to: Float.self).update(from: src, count: n)
+                } else {
+                    for j in 0..<n { row[1 + j] = T(src[j]) }
+                }
+            }
+        }
     }
     return Z
 }
