@@ -8,12 +8,15 @@ sine net (1-16x1000-1 CELU, pinv, float64), and Fashion-MNIST one hidden layer o
 deterministic (Sorted PCA, Platonic PCA, ridge 0.5, β = 10⁶, float32). Per round,
 interleaved (the order rotates), each side fits once; both time the fit alone
 (dl-fit's --record-time per-layer seconds; the peer's perf_counter around its
-fit), not reading the data. Both sides use 2 threads. Reports the median over
-rounds of peer seconds / our seconds (target ≥ 1.5).
+fit), not reading the data, and both carry the test split (when the data has
+one) through every layer with its decision layer's MSE and accuracy. Both use 2
+BLAS threads, and both drop to one for narrow nets (m·(w+1)² < 2²⁶: the spirals,
+the sine), dl-fit project's own rule. Reports the median over rounds of peer
+seconds / our seconds (target ≥ 1.5), with the sgemm ceiling of this run.
   bench/projections.py [--rounds 5]
 Writes bench/results/projections.json and prints a markdown summary."""
 import argparse, json, os, statistics, sys, tempfile
-from bench_common import BIN, RESULTS, cached, fashion_data, log, machine, python_blas, ratio_stats, rounds, run, save
+from bench_common import BIN, RESULTS, cached, log, machine, python_blas, ratio_stats, rounds, run, save, sgemm_peak
 
 HERE = os.path.dirname(os.path.abspath(__file__))
 ENV = {"OPENBLAS_NUM_THREADS": "2", "OMP_NUM_THREADS": "2"}
@@ -55,7 +58,8 @@ def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("--rounds", type=int, default=5)
     a = p.parse_args()
-    result = {"machine": machine(), "peer_blas": python_blas("import numpy, scipy.linalg", env=ENV), "workloads": {}}
+    result = {"machine": machine(), "peer_blas": python_blas("import numpy, scipy.linalg", env=ENV),
+              "sgemm_peak_gflops_2048": sgemm_peak([(2048, 2048, 2048)])[0], "workloads": {}}
     lines = ["| workload | dl-fit project s | numpy/scipy s | speed-up (median, range) | LSD ours / peer | train acc. ours / peer |",
              "| --- | --- | --- | --- | --- | --- |"]
     for name, (data, flags) in workloads().items():
@@ -70,7 +74,7 @@ def main():
                      f"| {r['ours'][0]['lsd']:.4g} / {r['peer'][0]['lsd']:.4g} | {acc(r['ours'][0])} / {acc(r['peer'][0])} |")
     save("projections.json", result)
     print("\n".join(lines))
-    print(f"\nCPU: {result['machine']['cpu']}; ours: {result['machine']['dl']['blas']}; peer: "
+    print(f"\nCPU: {result['machine']['cpu']}; sgemm 2048³ ceiling {result['sgemm_peak_gflops_2048']:.0f} GFLOP/s; ours: {result['machine']['dl']['blas']}; peer: "
           + ", ".join(f"{b['internal_api']} {b['version']} core {b['architecture']} ({b['filepath']})" for b in result["peer_blas"]))
 
 

@@ -116,6 +116,10 @@ $(TH7)/table7.1.tsv: $(foreach c,$(SPIRAL_CONFIGS),$(TH7)/spirals/$(c).txt) $(HE
 # Figure 7.10's (α, β) in float32 and float64; the training accuracy (the
 # thesis: 100% for every one). Shallow: 4 layers (3 hidden) over BOARD_WIDTHS,
 # 5 tries, α = 0.08, β = 200 (Figure 7.11). dl-fit's backprop beside them.
+# Y is ±1 (--targets=-1,1), the thesis' y ∈ {−1, +1} (Figure 7.2): one-hot 0/1
+# adds β·α·P's row of the "off" column to every pre-activation alike, a constant
+# that pins ReLUs on or off (the deep net then stalls near 69%).
+BOARD_TARGETS := --targets=-1,1
 BOARD_DEEP_RUNS := 0.06_25_32 0.06_25_64 0.08_200_32 0.08_200_64
 
 $(TH7)/board.h5: $(BIN)/dl-data | $(TH7)
@@ -123,12 +127,12 @@ $(TH7)/board.h5: $(BIN)/dl-data | $(TH7)
 
 $(TH7)/board/deep-%.tsv: $(TH7)/board.h5 $(BIN)/dl-fit
 	mkdir -p $(@D)
-	set -- $(subst _, ,$*); $(FIT) $< --arch 2-$(BOARD_DEEP_WIDTH)x$(BOARD_DEEP)-2 --alpha $$1 --beta $$2 --precision $$3 \
+	set -- $(subst _, ,$*); $(FIT) $< --arch 2-$(BOARD_DEEP_WIDTH)x$(BOARD_DEEP)-2 --alpha $$1 --beta $$2 --precision $$3 $(BOARD_TARGETS) \
 	  --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 $(TH7)/board/width-%.tsv: $(TH7)/board.h5 $(BIN)/dl-fit
 	mkdir -p $(@D)
-	$(FIT) $< --arch 2-$*x3-2 --tries 5 --alpha 0.08 --beta 200 --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
+	$(FIT) $< --arch 2-$*x3-2 --tries 5 --alpha 0.08 --beta 200 $(BOARD_TARGETS) --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 # Backprop + SGD on the same board (Th. 5.4.2: it stays near chance).
 $(TH7)/board/backprop.tsv: $(TH7)/board.h5 $(BIN)/dl-fit

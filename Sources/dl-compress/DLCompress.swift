@@ -77,6 +77,9 @@ struct Pack: ParsableCommand {
             return
         }
         let (model, meta) = try readModelFile(file)
+        if model.parameters64 != nil {
+            Log.warning("\(displayName(input)) has float64 weights (a closed-form fit, dl-fit project): the package codes their float32 rounding, which may be another net (check with --data)")
+        }
         // The data first: a missing split fails before anything is packed.
         let evaluationSplit = try data.map { path -> Split in
             let d = try readDataFile(try openInput(path))

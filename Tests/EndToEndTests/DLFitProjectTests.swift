@@ -11,7 +11,8 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
             && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 5 -q > b.h5 \
             && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 6 -q > c.h5 \
             && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5 \
-            && dl-fit eval a.h5 d.h5 > eval.tsv && dl-fit log a.h5 > log.tsv && dl-data info a.h5 > info.txt
+            && dl-fit eval a.h5 d.h5 > eval.tsv && dl-fit log a.h5 > log.tsv && dl-data info a.h5 > info.txt \
+            && dl-compress a.h5 -o packed.h5 2> compress.err
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("layer 1/3 (16 wide): LSD "), r.stderr)
@@ -30,6 +31,8 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
         let info = try String(contentsOfFile: dir + "/info.txt", encoding: .utf8)
         XCTAssertTrue(info.contains("/model/layers/1/W  [2, 16] float64"), info)
         XCTAssertTrue(info.contains("solver=pinv"), info)
+        let warning = try String(contentsOfFile: dir + "/compress.err", encoding: .utf8)
+        XCTAssertTrue(warning.contains("warning: a.h5 has float64 weights"), warning)
     }
 
     /// float32 fits store float32 weights; features, measures and dl-compress read

@@ -103,6 +103,9 @@ public struct TrainingOptions: ParsableArguments {
         var modelTargets: (Float, Float)?
         if let initFrom {
             let (model, meta) = try readModelFile(try openInput(initFrom))
+            if model.parameters64 != nil {
+                Log.warning("\(displayName(initFrom)) has float64 weights (a closed-form fit, dl-fit project): training starts from their float32 rounding")
+            }
             o = FitOptions(initialModel: model)
             modelTargets = meta.targets
         } else {

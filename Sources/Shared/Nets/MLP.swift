@@ -167,7 +167,10 @@ public struct MLP: Equatable {
         }
         var net = try MLP(widths: widths + top.widths.dropFirst(), activations: activations + top.activations,
                           head: top.head, parameters: parameters + top.parameters)
-        if let a = parameters64, let b = top.parameters64 { net.parameters64 = a + b }
+        // A float64 part keeps the stack exact (float32 widens exactly).
+        if parameters64 != nil || top.parameters64 != nil {
+            net.parameters64 = (parameters64 ?? parameters.map(Double.init)) + (top.parameters64 ?? top.parameters.map(Double.init))
+        }
         return net
     }
 

@@ -116,8 +116,8 @@ public func fitPlatonicProjections(_ settings: ProjectionSettings, train: Learni
     if let p = settings.problem() { throw DLError.usage(p) }
     // Narrow nets (the sine, the spirals) run matrices of a few megaflops, where
     // OpenBLAS's threads cost more in hand-offs than they save: one thread.
-    let widest = settings.widths.max()! + 1
-    if train.rows * widest * widest < 1 << 26 {
+    let widest = Double(settings.widths.max()! + 1)
+    if Double(train.rows) * widest * widest < 0x1p26 {
         return try withBLASThreads(1) { try fitPlatonicProjections(settings, exactly: train, test: test, onLayer: onLayer) }
     }
     return try fitPlatonicProjections(settings, exactly: train, test: test, onLayer: onLayer)
@@ -152,10 +152,26 @@ struct PlatonicFit<T: LinalgScalar> {
         m = train.rows
         guard m > 0 else { throw DLError.input("/train has no rows") }
         K = s.widths.last!
+        guard train.X.cols == s.widths[0] else {
+            throw DLError.input("the net takes \(s.widths[0]) inputs but /train/X has \(train.X.cols) columns")
+        }
+        let k0 = K
+        if let labels = train.labels, let bad = labels.first(where: { $0 < 0 || Int($0) >= k0 }) {
+            throw DLError.input("/train has label \(bad), outside the net's \(k0) outputs")
+        } else if train.labels == nil, train.Y?.cols != K {
+            throw DLError.input("the net has \(K) outputs but /train/Y has \(train.Y?.cols ?? 0) columns")
+        }
         X = train.X
         Z = withBias(train.X, T.self)
         Y = targetMatrix(train, K: K, targets: s.targets, T.self)
         let k = K
+        // An empty test split is no test split (no MSE of nothing).
+        let test = test.flatMap { $0.rows > 0 && $0.X.cols == s.widths[0] ? $0 : nil }
+        if let labels = test?.labels, let bad = labels.first(where: { $0 < 0 || Int($0) >= k }) {
+            throw DLError.input("the test split has label \(bad), outside the net's \(k) outputs")
+        } else if let t = test, t.labels == nil, t.Y?.cols != k {
+            throw DLError.input("the net has \(k) outputs but the test split's Y has \(t.Y?.cols ?? 0) columns")
+        }
         Zt = test.map { withBias($0.X, T.self) }
         Yt = test.map { targetMatrix($0, K: k, targets: s.targets, T.self) }
         labels = train.labels
@@ -169,19 +185,24 @@ struct PlatonicFit<T: LinalgScalar> {
         var parameters = [T]()
         parameters.reserveCapacity(MLP.parameterCount(s.widths))
         var log = [ProjectionLayerRecord]()
-        // X̃ is factored only when layer 1 solves for its weights.
-        var factor = s.sortedPCA || s.method == .randomW ? nil : try Factorization(Z, s, layer: 1)
+        // Z̃_{i-1} is factored when layer i solves for its weights (X̃ inside layer
+        // 1's time); a layer's chosen factorization serves the next one.
+        var factor: Factorization<T>?
         for i in 1..<k {
             let t0 = monotonicSeconds()
             let width = s.widths[i]
+            let drawn = !(i == 1 && s.sortedPCA) && s.method != .randomW
+            if drawn && factor == nil { factor = try Factorization(Z, s, layer: i) }
+            let tries = drawn && s.method == .random ? s.tries : 1
             var best: (W: Tensor<T>, Z: Tensor<T>, factor: Factorization<T>, fit: DecisionFit<T>, try: Int)?
-            let candidates = try layerWeights(i, width: width, factor: factor)
-            for (t, W) in candidates {
+            // Each try is scored as it is drawn; only the best is kept.
+            for t in 1...tries {
+                let (label, W) = try candidate(i, try: t, width: width, factor: factor)
                 try checkFinite(W, "the weights of layer \(i)", layer: i)
                 let Zi = try nextRepresentation(Z, W, layer: i)
                 let f = try Factorization(Zi, s, layer: i + 1)
                 let fit = try DecisionFit(Zi, f, Y)
-                if best == nil || fit.lsd < best!.fit.lsd { best = (W, Zi, f, fit, t) }
+                if best == nil || fit.lsd < best!.fit.lsd { best = (W, Zi, f, fit, label) }
             }
             let b = best!
             if let Zt0 = Zt { Zt = try nextRepresentation(Zt0, b.W, layer: i) }
@@ -208,29 +229,42 @@ struct PlatonicFit<T: LinalgScalar> {
         return ProjectionResult(model: model, log: log, seconds: monotonicSeconds() - start)
     }
 
-    /// The candidate W̃_i of layer i, numbered from 1 (0: drawn without a P).
-    func layerWeights(_ i: Int, width: Int, factor: Factorization<T>?) throws -> [(Int, Tensor<T>)] {
+    /// Try t's W̃_i of layer i with its number (0: no P was drawn). `factor`:
+    /// Z̃_{i-1} factored, for the methods that solve for W̃_i.
+    func candidate(_ i: Int, try t: Int, width: Int, factor: Factorization<T>?) throws -> (Int, Tensor<T>) {
         let p = Z.cols
-        if i == 1 && s.sortedPCA { return [(0, try sortedPCAWeights(width: width))] }
+        if i == 1 && s.sortedPCA { return (0, try sortedPCAWeights(width: width)) }
         if s.method == .randomW {
             var rng = RNG(seed: s.seed, stream: .projection(layer: i))
             let W: Tensor<T> = normalMatrix([p, width], &rng)
-            return [(0, W)]
+            return (0, W)
         }
-        let factor = try factor ?? Factorization(Z, s, layer: i)
-        switch s.method {
-        case .randomW:
-            return []
-        case .pca:
-            let P = try platonicPCA(width: width, layer: i)
-            return [(0, try factor.solve(try platonicTarget(P), Z))]
-        case .random:
-            return try (1...s.tries).map { t in
-                var rng = RNG(seed: s.seed, stream: .projection(layer: i), index: UInt64(t))
-                let P: Tensor<T> = normalMatrix([p + K, width], &rng)
-                return (t, try factor.solve(try platonicTarget(P), Z))
-            }
+        guard let factor else { throw DLError.input("layer \(i): Z̃ was not factored") }
+        if s.method == .pca { return (0, try solveTarget(try platonicPCA(width: width, layer: i), factor)) }
+        var rng = RNG(seed: s.seed, stream: .projection(layer: i), index: UInt64(t))
+        let P: Tensor<T> = normalMatrix([p + K, width], &rng)
+        return (t, try solveTarget(P, factor))
+    }
+
+    /// W̃ = Z̃⁺T for T = α[Z̃ | βDY]P. Ridge forms Z̃ᵀT = α[Z̃ᵀZ̃ | βZ̃ᵀDY]P from the
+    /// Gram matrix it factored (p × (p + K) · P instead of two m-row products:
+    /// the same sum, associated differently); pinv and lstsq solve for T itself,
+    /// as the thesis' code does.
+    func solveTarget(_ P: Tensor<T>, _ factor: Factorization<T>) throws -> Tensor<T> {
+        guard case .ridge(let gram, let R) = factor.kind else { return try factor.solve(try platonicTarget(P), Z) }
+        let p = Z.cols
+        var DY = Y
+        if s.ema != nil { for r in 0..<m { for j in 0..<K { DY.storage[r * K + j] *= d[r] } } }
+        let ZtY = try matmul(Z, DY, transA: true)  // [p, K]
+        var G = Tensor<T>(zeros: [p, p + K])
+        let beta = T(s.beta)
+        for r in 0..<p {
+            for c in 0..<p { G.storage[r * (p + K) + c] = gram.storage[r * p + c] }
+            for j in 0..<K { G.storage[r * (p + K) + p + j] = beta * ZtY.storage[r * K + j] }
         }
+        var B = try matmul(G, P)  // [p, w]
+        try scale(&B, T(s.alpha))
+        return try choleskySolve(R, B, layer: factor.layer)
     }
 
     /// T = α [Z̃ | β D Y] P. P: [p + K, w] → [m, w].
@@ -381,7 +415,7 @@ struct Factorization<T: LinalgScalar> {
     enum Kind {
         case pinv(Tensor<T>)          // Z̃⁺ [p, m]
         case lstsq                    // a LAPACK call per right-hand side
-        case ridge(Tensor<T>)         // Cholesky factor of Z̃ᵀZ̃ + λI [p, p]
+        case ridge(Tensor<T>, Tensor<T>)  // Z̃ᵀZ̃ and the Cholesky factor of Z̃ᵀZ̃ + λI, both [p, p]
     }
     let kind: Kind
     let settings: ProjectionSettings
@@ -396,7 +430,8 @@ struct Factorization<T: LinalgScalar> {
         case .lstsq:
             kind = .lstsq
         case .ridge:
-            kind = .ridge(try ridgeFactor(Z, lambda: T(s.ridge), layer: layer, precision: s.precision))
+            let (gram, R) = try ridgeFactor(Z, lambda: T(s.ridge), layer: layer, precision: s.precision)
+            kind = .ridge(gram, R)
         }
     }
 
@@ -407,25 +442,34 @@ struct Factorization<T: LinalgScalar> {
             return try matmul(Zp, B)
         case .lstsq:
             return try leastSquares(Z, B, rcond: settings.rcond.map { T($0) }, qr: settings.driver == .gelsy).x
-        case .ridge(let R):
-            var ZtB = try matmul(Z, B, transA: true)
-            let p = R.rows, r = B.cols
-            let info = R.storage.withUnsafeBufferPointer { rp in
-                ZtB.storage.withUnsafeMutableBufferPointer { bp in T.potrs(p, r, rp.baseAddress!, p, bp.baseAddress!, r) }
-            }
-            guard info == 0 else { throw DLError.input("layer \(layer): LAPACK potrs failed (info \(info))") }
-            return ZtB
+        case .ridge(_, let R):
+            return try choleskySolve(R, try matmul(Z, B, transA: true), layer: layer)
         }
     }
 }
 
-/// The upper Cholesky factor of Z̃ᵀZ̃ + λI (the Gram matrix by syrk).
-func ridgeFactor<T: LinalgScalar>(_ Z: Tensor<T>, lambda: T, layer: Int, precision: Int) throws -> Tensor<T> {
+/// X of (Z̃ᵀZ̃ + λI) X = B from its upper Cholesky factor R. B: [p, r].
+func choleskySolve<T: LinalgScalar>(_ R: Tensor<T>, _ B: Tensor<T>, layer: Int) throws -> Tensor<T> {
+    var X = B
+    let p = R.rows, r = B.cols
+    let info = R.storage.withUnsafeBufferPointer { rp in
+        X.storage.withUnsafeMutableBufferPointer { bp in T.potrs(p, r, rp.baseAddress!, p, bp.baseAddress!, r) }
+    }
+    guard info == 0 else { throw DLError.input("layer \(layer): LAPACK potrs failed (info \(info))") }
+    return X
+}
+
+/// Z̃ᵀZ̃ (by syrk, both triangles) and the upper Cholesky factor of Z̃ᵀZ̃ + λI.
+func ridgeFactor<T: LinalgScalar>(_ Z: Tensor<T>, lambda: T, layer: Int, precision: Int) throws -> (Tensor<T>, Tensor<T>) {
     let (m, p) = (Z.rows, Z.cols)
     var G = Tensor<T>(zeros: [p, p])
     Z.storage.withUnsafeBufferPointer { zp in
         G.storage.withUnsafeMutableBufferPointer { gp in T.syrk(true, p, m, 1, zp.baseAddress!, p, 0, gp.baseAddress!, p) }
     }
+    G.storage.withUnsafeMutableBufferPointer { gp in
+        for i in 0..<p { for j in 0..<i { gp[i * p + j] = gp[j * p + i] } }
+    }
+    let gram = G
     for j in 0..<p { G.storage[j * p + j] += lambda }
     let info = G.storage.withUnsafeMutableBufferPointer { T.potrf(p, $0.baseAddress!, p) }
     if info > 0 {
@@ -433,7 +477,7 @@ func ridgeFactor<T: LinalgScalar>(_ Z: Tensor<T>, lambda: T, layer: Int, precisi
                             hint: precision == 32 ? "raise --ridge or use --precision 64" : "raise --ridge")
     }
     guard info == 0 else { throw DLError.input("layer \(layer): LAPACK potrf failed (info \(info))") }
-    return G
+    return (gram, G)
 }
 
 /// The `count` leading principal components of A's rows (centred): [q, count],
