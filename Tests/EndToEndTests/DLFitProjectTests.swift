@@ -12,7 +12,8 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
             && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 6 -q > c.h5 \
             && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5 \
             && dl-fit eval a.h5 d.h5 > eval.tsv && dl-fit log a.h5 > log.tsv && dl-data info a.h5 > info.txt \
-            && dl-compress a.h5 -o packed.h5 2> compress.err
+            && dl-compress a.h5 -o packed.h5 2> compress.err \
+            && dl-fit d.h5 --init-from a.h5 --epochs 1 -q -o tuned.h5 2> init.err
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("layer 1/3 (16 wide): LSD "), r.stderr)
@@ -33,6 +34,8 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
         XCTAssertTrue(info.contains("solver=pinv"), info)
         let warning = try String(contentsOfFile: dir + "/compress.err", encoding: .utf8)
         XCTAssertTrue(warning.contains("warning: a.h5 has float64 weights"), warning)
+        let initWarning = try String(contentsOfFile: dir + "/init.err", encoding: .utf8)
+        XCTAssertTrue(initWarning.contains("warning: a.h5 has float64 weights") && initWarning.contains("float32 rounding"), initWarning)
     }
 
     /// float32 fits store float32 weights; features, measures and dl-compress read

@@ -53,14 +53,23 @@ extension Evaluator {
                 }
             }
         }
-        if let labels = task.labels {
-            for (r, l) in labels.enumerated() {
-                var best = 0
-                for j in 1..<max(K, 1) where y[r * K + j] > y[r * K + best] { best = j }
-                if best == Int(l) { correct += 1 }
-            }
-        }
+        if let labels = task.labels { correct = argmaxMatches(y, cols: K, labels: labels) }
         let n = Double(max(m, 1))
         return Evaluation(loss: loss / n, accuracy: task.isClassification ? Double(correct) / n : nil)
     }
+}
+
+/// Rows of `v` ([labels.count, cols], row-major) whose largest entry (the first
+/// of ties) is at the label's column.
+func argmaxMatches<T: Comparable>(_ v: [T], cols K: Int, labels: [Int32]) -> Int {
+    var correct = 0
+    v.withUnsafeBufferPointer { p in
+        for (r, l) in labels.enumerated() {
+            let row = p.baseAddress! + r * K
+            var best = 0
+            for j in 1..<max(K, 1) where row[j] > row[best] { best = j }
+            if best == Int(l) { correct += 1 }
+        }
+    }
+    return correct
 }

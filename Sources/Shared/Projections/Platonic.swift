@@ -559,14 +559,7 @@ func squaredDistance<T: LinalgScalar>(_ a: Tensor<T>, _ b: Tensor<T>) -> Double 
 
 /// The fraction of rows whose largest output is the label's.
 func accuracy<T: LinalgScalar>(_ Yhat: Tensor<T>, _ labels: [Int32]) -> Double {
-    let K = Yhat.cols
-    var correct = 0
-    for (r, l) in labels.enumerated() {
-        var best = 0
-        for j in 1..<max(K, 1) where Yhat.storage[r * K + j] > Yhat.storage[r * K + best] { best = j }
-        if best == Int(l) { correct += 1 }
-    }
-    return Double(correct) / Double(max(1, labels.count))
+    Double(argmaxMatches(Yhat.storage, cols: Yhat.cols, labels: labels)) / Double(max(1, labels.count))
 }
 
 extension LinalgScalar {
