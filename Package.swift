@@ -26,10 +26,12 @@ let package = Package(
         .systemLibrary(name: "CLAPACKE", pkgConfig: "lapacke", providers: [.apt(["liblapacke-dev"])]),
         .systemLibrary(name: "CHDF5", pkgConfig: "hdf5", providers: [.apt(["libhdf5-dev"])]),
         .systemLibrary(name: "CZlib", pkgConfig: "zlib", providers: [.apt(["zlib1g-dev"])]),
+        // glibc's libmvec (vector tanh/exp/expm1), part of libc6-dev.
+        .systemLibrary(name: "CVecMath"),
         .target(
             name: "Shared",
             dependencies: [
-                "CBLAS", "CLAPACKE", "CHDF5", "CZlib",
+                "CBLAS", "CLAPACKE", "CHDF5", "CZlib", "CVecMath",
                 .product(name: "ArgumentParser", package: "swift-argument-parser"),
             ],
             swiftSettings: optimize

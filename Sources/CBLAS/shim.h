@@ -28,3 +28,16 @@ static inline void dl_cpu_pause(void) {
     __asm__ __volatile__("yield");
 #endif
 }
+
+/* glibc's malloc tuning (M_* are macros Swift cannot import): freed blocks up to
+   `mmap_max` bytes stay in the heap for reuse, and the heap's top is returned to
+   the kernel only beyond `trim` bytes. */
+#if defined(__GLIBC__)
+#include <malloc.h>
+static inline void dl_keep_freed_memory(int mmap_max, int trim) {
+    mallopt(M_MMAP_THRESHOLD, mmap_max);
+    mallopt(M_TRIM_THRESHOLD, trim);
+}
+#else
+static inline void dl_keep_freed_memory(int mmap_max, int trim) { (void)mmap_max; (void)trim; }
+#endif

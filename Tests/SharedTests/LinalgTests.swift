@@ -1,4 +1,5 @@
 import XCTest
+import Foundation
 import Shared
 
 /// Plain-loop reference for op(A)·op(B) (the llm.c way: the naive version beside the fast one).
@@ -138,5 +139,55 @@ final class LinalgTests: XCTestCase {
 
     func testSVDRejectsNaN() {
         XCTAssertThrowsError(try svd(try Matrix(rows: [[1, .nan], [0, 1]])))
+    }
+
+    func testQRPseudoinverseSolvesAsThePseudoinverse() throws {
+        // Full column rank, and rank-deficient (column 2 = column 0 + column 1): A⁺B either way.
+        let a: Matrix64 = randomMatrix(40, 6, seed: 21)
+        var d: Matrix64 = randomMatrix(40, 3, seed: 22)
+        for i in 0..<40 { d[i, 2] = d[i, 0] + d[i, 1] }
+        let b: Matrix64 = randomMatrix(40, 5, seed: 23)
+        for m in [a, d] {
+            let x = try QRPseudoinverse(m).solve(b)
+            XCTAssertEqual(x.shape, [m.cols, 5])
+            XCTAssertLessThan(maxAbsDiff(x.storage, try matmul(try pseudoinverse(m), b).storage), 1e-10)
+        }
+        // The cut: rcond above every singular value ratio but the first keeps one direction.
+        let one = try QRPseudoinverse(a, rcond: 0.999_999).solve(b)
+        let (u, s, vt) = try svd(a)
+        var first = Tensor<Double>(zeros: [6, 40])
+        for j in 0..<6 { for i in 0..<40 { first[j, i] = vt[0, j] * u[i, 0] / s[0] } }
+        XCTAssertLessThan(maxAbsDiff(one.storage, try matmul(first, b).storage), 1e-10)
+        // Float32, and the errors: a wide matrix, NaN, a B of the wrong height.
+        let f: Matrix = randomMatrix(30, 4, seed: 24), g: Matrix = randomMatrix(30, 2, seed: 25)
+        XCTAssertLessThan(maxAbsDiff(try QRPseudoinverse(f).solve(g).storage, try matmul(try pseudoinverse(f), g).storage), 1e-4)
+        XCTAssertThrowsError(try QRPseudoinverse(try Matrix(rows: [[1, 2, 3]])))
+        XCTAssertThrowsError(try QRPseudoinverse(try Matrix(rows: [[1, .nan], [0, 1], [1, 1]])))
+        XCTAssertThrowsError(try QRPseudoinverse(f).solve(try Matrix(rows: [[1]])))
+    }
+
+    func testVectorMathMatchesLibm() {
+        // Every variant this CPU runs, against libm: within 4 ulp (libmvec's bound),
+        // NaN stays NaN, and CELU is x for x ≥ 0 exactly.
+        var xs: [Double] = [0, -0.0, 1e-300, -1e-12, 1e-8, 0.5, -0.5, 1, -3, 7.5, -19, 20, 40, -700, 709, -750, .infinity, -.infinity, .nan]
+        var rng = RNG(seed: 3)
+        for _ in 0..<997 { xs.append(rng.normal() * 6) }  // an odd count: the tails run
+        let reference: [VectorMath.Function: (Double) -> Double] = [
+            .tanh: { Foundation.tanh($0) }, .expm1: { Foundation.expm1($0) }, .exp: { Foundation.exp($0) },
+            .celu: { $0 < 0 ? Foundation.expm1($0) : $0 },
+        ]
+        XCTAssertGreaterThanOrEqual(VectorMath.level, 0)
+        for level in Int32(0)...VectorMath.level {
+            for f in VectorMath.Function.allCases {
+                var y = xs
+                y.withUnsafeMutableBufferPointer { VectorMath.apply(f, $0.baseAddress!, $0.count, level: level) }
+                for (x, v) in zip(xs, y) {
+                    let want = reference[f]!(x)
+                    if want.isNaN { XCTAssertTrue(v.isNaN, "\(f) level \(level) at \(x)"); continue }
+                    if level == 0 || (f == .celu && !(x < 0)) || want.isInfinite { XCTAssertEqual(v.bitPattern, want.bitPattern, "\(f) level \(level) at \(x)"); continue }
+                    XCTAssertLessThanOrEqual(abs(v - want), 4 * want.ulp, "\(f) level \(level) at \(x): \(v) vs \(want)")
+                }
+            }
+        }
     }
 }

@@ -55,6 +55,7 @@ public enum ToolMain {
         // A reader that goes away (e.g. `| head`) ends us quietly, as it ends `cat`.
         signal(SIGPIPE, SIG_DFL)
         setvbuf(stdout, nil, _IOFBF, 1 << 16)
+        keepFreedMemory()
         do {
             var command = try Command.parseAsRoot()
             try command.run()

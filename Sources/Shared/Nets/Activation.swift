@@ -17,13 +17,17 @@ public enum Activation: String, CaseIterable, Sendable {
         }
     }
 
-    /// z[0..<n] = σ(z) in place, in float64 (a float64 fit, Projections/).
+    /// z[0..<n] = σ(z) in place, in float64 (a float64 fit, Projections/), by
+    /// libmvec's vector calls (Tensor/VectorMath.swift).
     public func forward(_ z: UnsafeMutablePointer<Double>, _ n: Int) {
         switch self {
         case .relu: for i in 0..<n where !(z[i] >= 0) { z[i] = z[i].isNaN ? z[i] : 0 }
-        case .tanh: for i in 0..<n { z[i] = Foundation.tanh(z[i]) }
-        case .sigmoid: for i in 0..<n { z[i] = 1 / (1 + Foundation.exp(-z[i])) }
-        case .celu: for i in 0..<n where z[i] < 0 { z[i] = expm1(z[i]) }
+        case .tanh: VectorMath.apply(.tanh, z, n)
+        case .sigmoid:
+            for i in 0..<n { z[i] = -z[i] }
+            VectorMath.apply(.exp, z, n)
+            for i in 0..<n { z[i] = 1 / (1 + z[i]) }
+        case .celu: VectorMath.apply(.celu, z, n)
         case .linear: break
         }
     }

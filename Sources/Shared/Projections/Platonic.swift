@@ -318,7 +318,8 @@ struct PlatonicFit<T: LinalgScalar> {
             throw DLError.usage("Sorted PCA picks \(width) samples as weights but /train has \(m) rows", hint: "narrow the first layer")
         }
         let n = X.cols
-        let Xt = Tensor<T>(unchecked: X.shape, T.self == Float.self ? X.storage as! [T] : X.storage.map { T($0) })
+        // X's own buffer when T is Float (`as! [T]` would copy it element by element).
+        let Xt = Tensor<T>(unchecked: X.shape, T.self == Float.self ? unsafeBitCast(X.storage, to: [T].self) : X.storage.map { T($0) })
         let c = try principalComponents(Xt, count: 1).storage  // [n]
         var v = [T](repeating: 0, count: m)
         Xt.storage.withUnsafeBufferPointer { xp in
@@ -338,20 +339,30 @@ struct PlatonicFit<T: LinalgScalar> {
         return W
     }
 
-    /// [1 | σ(Z̃ W̃)] for layer i, checked finite.
+    /// [1 | σ(Z̃ W̃)] for layer i, checked finite. The product lands in place,
+    /// beside the bias column (ldc = w + 1): no second m × w matrix.
     func nextRepresentation(_ Zin: Tensor<T>, _ W: Tensor<T>, layer i: Int) throws -> Tensor<T> {
-        let rows = Zin.rows, w = W.cols
-        var A = try matmul(Zin, W)
-        A.storage.withUnsafeMutableBufferPointer { T.activate(s.hidden, $0.baseAddress!, rows * w) }
-        var out = Tensor<T>(zeros: [rows, w + 1])
-        A.storage.withUnsafeBufferPointer { ap in
-            out.storage.withUnsafeMutableBufferPointer { op in
-                for r in 0..<rows {
-                    op[r * (w + 1)] = 1
-                    (op.baseAddress! + r * (w + 1) + 1).update(from: ap.baseAddress! + r * w, count: w)
+        let rows = Zin.rows, k = Zin.cols, w = W.cols
+        guard W.rows == k else { throw DLError.input("layer \(i): Z̃ has \(k) columns but W̃ has \(W.rows) rows") }
+        let ld = w + 1
+        let storage = [T](unsafeUninitializedCapacity: rows * ld) { out, count in
+            let o = out.baseAddress!
+            Zin.storage.withUnsafeBufferPointer { zp in
+                W.storage.withUnsafeBufferPointer { wp in
+                    if rows > 0 && w > 0 && k > 0 {
+                        T.gemm(false, false, rows, w, k, 1, zp.baseAddress!, k, wp.baseAddress!, w, 0, o + 1, ld)
+                    } else if w > 0 {
+                        for r in 0..<rows { (o + r * ld + 1).initialize(repeating: 0, count: w) }
+                    }
                 }
             }
+            for r in 0..<rows {
+                o[r * ld] = 1
+                T.activate(s.hidden, o + r * ld + 1, w)
+            }
+            count = rows * ld
         }
+        let out = Tensor<T>(unchecked: [rows, ld], storage)
         try checkFinite(out, "Z_\(i)", layer: i)
         return out
     }
@@ -413,7 +424,8 @@ struct DecisionFit<T: LinalgScalar> {
 /// Z̃⁺ applied to right-hand sides, by the run's solver, factored once.
 struct Factorization<T: LinalgScalar> {
     enum Kind {
-        case pinv(Tensor<T>)          // Z̃⁺ [p, m]
+        case pinv(Tensor<T>)          // Z̃⁺ [p, m], for a wide Z̃
+        case qrPinv(QRPseudoinverse<T>)  // Z̃⁺ factored (tall Z̃: m ≥ p)
         case lstsq                    // a LAPACK call per right-hand side
         case ridge(Tensor<T>, Tensor<T>)  // Z̃ᵀZ̃ and the Cholesky factor of Z̃ᵀZ̃ + λI, both [p, p]
     }
@@ -426,7 +438,8 @@ struct Factorization<T: LinalgScalar> {
         self.layer = layer
         switch s.solver {
         case .pinv:
-            kind = .pinv(try pseudoinverse(Z, rcond: s.rcond.map { T($0) }))
+            let rcond = s.rcond.map { T($0) }
+            kind = Z.rows >= Z.cols ? .qrPinv(try QRPseudoinverse(Z, rcond: rcond)) : .pinv(try pseudoinverse(Z, rcond: rcond))
         case .lstsq:
             kind = .lstsq
         case .ridge:
@@ -440,6 +453,8 @@ struct Factorization<T: LinalgScalar> {
         switch kind {
         case .pinv(let Zp):
             return try matmul(Zp, B)
+        case .qrPinv(let f):
+            return try f.solve(B)
         case .lstsq:
             return try leastSquares(Z, B, rcond: settings.rcond.map { T($0) }, qr: settings.driver == .gelsy).x
         case .ridge(_, let R):
@@ -484,14 +499,19 @@ func ridgeFactor<T: LinalgScalar>(_ Z: Tensor<T>, lambda: T, layer: Int, precisi
 /// each with its largest entry positive, so the sign does not depend on LAPACK.
 func principalComponents<T: LinalgScalar>(_ A: Tensor<T>, count: Int) throws -> Tensor<T> {
     let (m, q) = (A.rows, A.cols)
-    var centred = A
     var mean = [T](repeating: 0, count: q)
-    centred.storage.withUnsafeMutableBufferPointer { cp in
+    var centred = Tensor<T>(zeros: [0, q])
+    A.storage.withUnsafeBufferPointer { ap in
         mean.withUnsafeMutableBufferPointer { mp in
-            let c = cp.baseAddress!, mu = mp.baseAddress!
-            for r in 0..<m { T.axpy(q, 1, c + r * q, mu) }
+            let a = ap.baseAddress!, mu = mp.baseAddress!
+            for r in 0..<m { T.axpy(q, 1, a + r * q, mu) }
             T.scal(q, 1 / T(max(m, 1)), mu)
-            for r in 0..<m { T.axpy(q, -1, mu, c + r * q) }
+            // A − 1μᵀ in one pass (a − μ: what axpy(−1, μ, a) gives, without a copy first).
+            let c = [T](unsafeUninitializedCapacity: m * q) { cp, count in
+                for r in 0..<m { for j in 0..<q { cp[r * q + j] = a[r * q + j] - mu[j] } }
+                count = m * q
+            }
+            centred = Tensor(unchecked: [m, q], c)
         }
     }
     // The covariance's eigenvectors are its singular vectors (symmetric, PSD).

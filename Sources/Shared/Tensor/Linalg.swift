@@ -152,26 +152,43 @@ public func leastSquares<T: LinalgScalar>(_ a: Tensor<T>, _ b: Tensor<T>, rcond:
 
 /// Thin SVD: A = U · diag(S) · Vᵀ. A: [m, n] → U: [m, p], S: [p], Vᵀ: [p, n], p = min(m, n).
 public func svd<T: LinalgScalar>(_ a: Tensor<T>) throws -> (u: Tensor<T>, s: [T], vt: Tensor<T>) {
+    let (m, n) = (a.rows, a.cols)
+    let (ut, s, v) = try svdTransposed(a)
+    let p = s.count
+    var u = Tensor<T>(zeros: [m, p]), vt = Tensor<T>(zeros: [p, n])
+    if p > 0 {
+        ut.storage.withUnsafeBufferPointer { src in u.storage.withUnsafeMutableBufferPointer { T.transpose(p, m, src.baseAddress!, $0.baseAddress!) } }
+        v.storage.withUnsafeBufferPointer { src in vt.storage.withUnsafeMutableBufferPointer { T.transpose(n, p, src.baseAddress!, $0.baseAddress!) } }
+    }
+    return (u, s, vt)
+}
+
+/// The thin SVD as LAPACK leaves it: A = (Uᵀ)ᵀ · diag(S) · Vᵀ with Uᵀ: [p, m] and
+/// V: [n, p] row-major (LAPACK's column-major U and Vᵀ, read row by row), so
+/// the pseudoinverse V · diag(1/S) · Uᵀ needs no transposes. A goes in
+/// column-major by one blocked copy.
+func svdTransposed<T: LinalgScalar>(_ a: Tensor<T>) throws -> (ut: Tensor<T>, s: [T], v: Tensor<T>) {
     try a.checkMatrix("A")
     let (m, n) = (a.shape[0], a.shape[1])
     let p = min(m, n)
-    if p == 0 { return (Tensor(zeros: [m, 0]), [], Tensor(zeros: [0, n])) }
+    if p == 0 { return (Tensor(zeros: [0, m]), [], Tensor(zeros: [n, 0])) }
     guard a.allFinite else { throw DLError.input("SVD of a matrix with NaN or Inf values") }
-    var work = a.storage
+    var work = [T](repeating: 0, count: m * n)  // A column-major: Aᵀ row-major
+    a.storage.withUnsafeBufferPointer { pa in work.withUnsafeMutableBufferPointer { T.transpose(m, n, pa.baseAddress!, $0.baseAddress!) } }
     var s = [T](repeating: 0, count: p)
-    var u = [T](repeating: 0, count: m * p)
-    var vt = [T](repeating: 0, count: p * n)
+    var ut = [T](repeating: 0, count: m * p)
+    var v = [T](repeating: 0, count: p * n)
     let info = work.withUnsafeMutableBufferPointer { pa in
         s.withUnsafeMutableBufferPointer { ps in
-            u.withUnsafeMutableBufferPointer { pu in
-                vt.withUnsafeMutableBufferPointer { pv in
-                    T.gesdd(m, n, pa.baseAddress!, n, ps.baseAddress!, pu.baseAddress!, p, pv.baseAddress!, n)
+            ut.withUnsafeMutableBufferPointer { pu in
+                v.withUnsafeMutableBufferPointer { pv in
+                    T.gesddColumnMajor(m, n, pa.baseAddress!, ps.baseAddress!, pu.baseAddress!, pv.baseAddress!)
                 }
             }
         }
     }
     try checkInfo(info, "gesdd", convergence: "SVD did not converge")
-    return (Tensor(unchecked: [m, p], u), s, Tensor(unchecked: [p, n], vt))
+    return (Tensor(unchecked: [p, m], ut), s, Tensor(unchecked: [n, p], v))
 }
 
 /// Moore–Penrose pseudoinverse via SVD. A: [m, n] → A⁺: [n, m].
@@ -180,17 +197,71 @@ public func svd<T: LinalgScalar>(_ a: Tensor<T>) throws -> (u: Tensor<T>, s: [T]
 public func pseudoinverse<T: LinalgScalar>(_ a: Tensor<T>, rcond: T? = nil) throws -> Tensor<T> {
     try a.checkMatrix("A")
     let (m, n) = (a.shape[0], a.shape[1])
-    let (u, s, vt) = try svd(a)
+    let (ut, s, v) = try svdTransposed(a)
     let p = s.count
     guard let smax = s.first, smax > 0 else { return Tensor(zeros: [n, m]) }
     let cutoff = (rcond ?? T(max(m, n)) * T.ulpOfOne) * smax
-    // A⁺ = V · diag(1/s) · Uᵀ: scale the rows of Vᵀ, then (Vᵀ)ᵀ · Uᵀ.
-    var scaled = vt
-    for i in 0..<p {
-        let inv: T = s[i] > cutoff ? 1 / s[i] : 0
-        for j in 0..<n { scaled.storage[i * n + j] *= inv }
+    // A⁺ = V · diag(1/s) · Uᵀ: scale V's columns, then V · Uᵀ.
+    var scaled = v
+    scaled.storage.withUnsafeMutableBufferPointer { vp in
+        for j in 0..<n { for i in 0..<p { vp[j * p + i] *= s[i] > cutoff ? 1 / s[i] : 0 } }
     }
-    return try matmul(scaled, u, transA: true, transB: true)
+    return try matmul(scaled, ut)
+}
+
+/// A⁺ of a tall A [m, n] (m ≥ n) kept factored for repeated solves: A = QR by
+/// Householder (geqrf), R = U Σ Wᵀ by SVD, so A⁺ = W Σ⁺ Uᵀ Qᵀ with the same
+/// singular-value cut as `pseudoinverse` (LAPACK's gesdd takes this path for tall
+/// A too, then also forms Q: a tenth of the flops here go to anything but the QR).
+/// `solve(B)` = A⁺B applies Qᵀ by ormqr; nothing m × m or m × n is formed.
+public struct QRPseudoinverse<T: LinalgScalar> {
+    public let rows: Int, cols: Int
+    /// The QR factor column-major, [cols, rows] row-major, and its reflector scalars.
+    let qr: [T], tau: [T]
+    /// W Σ⁺ Uᵀ: [n, n].
+    let core: Tensor<T>
+
+    public init(_ a: Tensor<T>, rcond: T? = nil) throws {
+        try a.checkMatrix("A")
+        let (m, n) = (a.shape[0], a.shape[1])
+        guard m >= n, n > 0 else { throw DLError.input("QRPseudoinverse needs a tall matrix, got \(a.shape)") }
+        guard a.allFinite else { throw DLError.input("pseudoinverse of a matrix with NaN or Inf values") }
+        rows = m; cols = n
+        var f = [T](repeating: 0, count: m * n)
+        a.storage.withUnsafeBufferPointer { pa in f.withUnsafeMutableBufferPointer { T.transpose(m, n, pa.baseAddress!, $0.baseAddress!) } }
+        var t = [T](repeating: 0, count: n)
+        let info = f.withUnsafeMutableBufferPointer { pf in t.withUnsafeMutableBufferPointer { T.geqrfColumnMajor(m, n, pf.baseAddress!, $0.baseAddress!) } }
+        try checkInfo(info, "geqrf")
+        var R = Tensor<T>(zeros: [n, n])
+        for i in 0..<n { for j in i..<n { R.storage[i * n + j] = f[j * m + i] } }
+        let (u, s, vt) = try svd(R)
+        let cutoff = (rcond ?? T(m) * T.ulpOfOne) * (s.first ?? 0)
+        // W Σ⁺ = (Vᵀ)ᵀ with column i scaled by 1/σ_i (0 below the cut), times Uᵀ.
+        var ws = Tensor<T>(zeros: [n, n])
+        for i in 0..<n where s[i] > cutoff && s[i] > 0 {
+            let inv = 1 / s[i]
+            for j in 0..<n { ws.storage[j * n + i] = vt.storage[i * n + j] * inv }
+        }
+        core = try matmul(ws, u, transB: true)
+        qr = f; tau = t
+    }
+
+    /// A⁺B. B: [m, r] → [n, r].
+    public func solve(_ b: Tensor<T>) throws -> Tensor<T> {
+        try b.checkMatrix("B", rows: rows)
+        let r = b.cols
+        if r == 0 { return Tensor(zeros: [cols, 0]) }
+        // B row-major is Bᵀ column-major; Bᵀ Q = (Qᵀ B)ᵀ, read back row-major as Qᵀ B.
+        var c = b.storage
+        let info = qr.withUnsafeBufferPointer { pq in
+            tau.withUnsafeBufferPointer { pt in
+                c.withUnsafeMutableBufferPointer { T.ormqrRight(r, rows, cols, pq.baseAddress!, pt.baseAddress!, $0.baseAddress!) }
+            }
+        }
+        try checkInfo(info, "ormqr")
+        let top = Tensor<T>(unchecked: [cols, r], Array(c[0..<(cols * r)]))
+        return try matmul(core, top)
+    }
 }
 
 private func checkInfo(_ info: Int32, _ routine: String, convergence: String? = nil) throws {

@@ -18,10 +18,14 @@ public protocol LinalgScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     static func gelsd(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
                       _ b: UnsafeMutablePointer<Self>, _ ldb: Int, _ s: UnsafeMutablePointer<Self>,
                       _ rcond: Self, _ rank: UnsafeMutablePointer<Int32>) -> Int32
-    /// LAPACKE ?gesdd (row-major, thin 'S' mode); returns info.
-    static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
-                      _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>, _ ldu: Int,
-                      _ vt: UnsafeMutablePointer<Self>, _ ldvt: Int) -> Int32
+    /// LAPACK ?gesdd on a column-major A [m, n] (lda m; thin 'S' mode: U [m, p] with
+    /// ldu m, Vᵀ [p, n] with ldvt p, p = min(m, n)); returns info. The _work entry:
+    /// no row-major transposes and no NaN scan (svd checks A first).
+    static func gesddColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>,
+                                 _ s: UnsafeMutablePointer<Self>, _ u: UnsafeMutablePointer<Self>,
+                                 _ vt: UnsafeMutablePointer<Self>) -> Int32
+    /// B = Aᵀ for row-major A [rows, cols] into B [cols, rows] (OpenBLAS ?omatcopy).
+    static func transpose(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Self>, _ b: UnsafeMutablePointer<Self>)
     /// C = alpha · op(A) · op(A)ᵀ + beta · C on C's upper triangle (the lower is left as is).
     /// transA: C = Aᵀ A with A [k, n]; else C = A Aᵀ with A [n, k]. C: [n, n].
     static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Self, _ a: UnsafePointer<Self>, _ lda: Int,
@@ -31,6 +35,13 @@ public protocol LinalgScalar: BinaryFloatingPoint, Sendable where Self.RawSignif
     /// LAPACKE ?potrs (row-major, upper): solve A X = B from potrf's factor; returns info.
     static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Self>, _ lda: Int,
                       _ b: UnsafeMutablePointer<Self>, _ ldb: Int) -> Int32
+    /// LAPACK ?geqrf on a column-major A [m, n] (lda m): R above the diagonal,
+    /// the Householder vectors below, their scalars in tau [min(m, n)]; returns info.
+    static func geqrfColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Self>, _ tau: UnsafeMutablePointer<Self>) -> Int32
+    /// C = C · Q for column-major C [rows, m] (ldc rows) and geqrf's Q of a column-major
+    /// [m, k] factor (LAPACK ?ormqr, side R, no transpose); returns info.
+    static func ormqrRight(_ rows: Int, _ m: Int, _ k: Int, _ a: UnsafePointer<Self>, _ tau: UnsafePointer<Self>,
+                           _ c: UnsafeMutablePointer<Self>) -> Int32
     /// LAPACKE ?gelsy (row-major): least squares by QR with column pivoting; returns info.
     static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Self>, _ lda: Int,
                       _ b: UnsafeMutablePointer<Self>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
@@ -69,11 +80,22 @@ extension Float: LinalgScalar {
         LAPACKE_sgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda),
                        b, Int32(ldb), s, rcond, rank)
     }
-    public static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
-                             _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>, _ ldu: Int,
-                             _ vt: UnsafeMutablePointer<Float>, _ ldvt: Int) -> Int32 {
-        LAPACKE_sgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
-                       s, u, Int32(ldu), vt, Int32(ldvt))
+    public static func gesddColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>,
+                                        _ s: UnsafeMutablePointer<Float>, _ u: UnsafeMutablePointer<Float>,
+                                        _ vt: UnsafeMutablePointer<Float>) -> Int32 {
+        let jobz = CChar(UInt8(ascii: "S")), p = min(m, n)
+        var iwork = [Int32](repeating: 0, count: 8 * max(1, p))
+        var size: Float = 0
+        var info = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
+                                      vt, Int32(p), &size, -1, &iwork)
+        guard info == 0 else { return info }
+        var work = [Float](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
+                                  vt, Int32(p), &work, Int32(work.count), &iwork)
+        return info
+    }
+    public static func transpose(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>) {
+        cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(cols), b, blasint(rows))
     }
     public static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Float, _ a: UnsafePointer<Float>, _ lda: Int,
                             _ beta: Float, _ c: UnsafeMutablePointer<Float>, _ ldc: Int) {
@@ -86,6 +108,26 @@ extension Float: LinalgScalar {
     public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Float>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int) -> Int32 {
         LAPACKE_spotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    }
+    public static func geqrfColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ tau: UnsafeMutablePointer<Float>) -> Int32 {
+        var size: Float = 0
+        var info = LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &size, -1)
+        guard info == 0 else { return info }
+        var work = [Float](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &work, Int32(work.count))
+        return info
+    }
+    public static func ormqrRight(_ rows: Int, _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ tau: UnsafePointer<Float>,
+                                  _ c: UnsafeMutablePointer<Float>) -> Int32 {
+        let side = CChar(UInt8(ascii: "R")), trans = CChar(UInt8(ascii: "N"))
+        var size: Float = 0
+        var info = LAPACKE_sormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
+                                      c, Int32(rows), &size, -1)
+        guard info == 0 else { return info }
+        var work = [Float](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_sormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
+                                  c, Int32(rows), &work, Int32(work.count))
+        return info
     }
     public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
@@ -125,11 +167,22 @@ extension Double: LinalgScalar {
         LAPACKE_dgelsd(LAPACK_ROW_MAJOR, Int32(m), Int32(n), Int32(nrhs), a, Int32(lda),
                        b, Int32(ldb), s, rcond, rank)
     }
-    public static func gesdd(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
-                             _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>, _ ldu: Int,
-                             _ vt: UnsafeMutablePointer<Double>, _ ldvt: Int) -> Int32 {
-        LAPACKE_dgesdd(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "S")), Int32(m), Int32(n), a, Int32(lda),
-                       s, u, Int32(ldu), vt, Int32(ldvt))
+    public static func gesddColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>,
+                                        _ s: UnsafeMutablePointer<Double>, _ u: UnsafeMutablePointer<Double>,
+                                        _ vt: UnsafeMutablePointer<Double>) -> Int32 {
+        let jobz = CChar(UInt8(ascii: "S")), p = min(m, n)
+        var iwork = [Int32](repeating: 0, count: 8 * max(1, p))
+        var size: Double = 0
+        var info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
+                                      vt, Int32(p), &size, -1, &iwork)
+        guard info == 0 else { return info }
+        var work = [Double](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
+                                  vt, Int32(p), &work, Int32(work.count), &iwork)
+        return info
+    }
+    public static func transpose(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>) {
+        cblas_domatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(cols), b, blasint(rows))
     }
     public static func syrk(_ transA: Bool, _ n: Int, _ k: Int, _ alpha: Double, _ a: UnsafePointer<Double>, _ lda: Int,
                             _ beta: Double, _ c: UnsafeMutablePointer<Double>, _ ldc: Int) {
@@ -142,6 +195,26 @@ extension Double: LinalgScalar {
     public static func potrs(_ n: Int, _ nrhs: Int, _ a: UnsafePointer<Double>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int) -> Int32 {
         LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
+    }
+    public static func geqrfColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ tau: UnsafeMutablePointer<Double>) -> Int32 {
+        var size: Double = 0
+        var info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &size, -1)
+        guard info == 0 else { return info }
+        var work = [Double](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &work, Int32(work.count))
+        return info
+    }
+    public static func ormqrRight(_ rows: Int, _ m: Int, _ k: Int, _ a: UnsafePointer<Double>, _ tau: UnsafePointer<Double>,
+                                  _ c: UnsafeMutablePointer<Double>) -> Int32 {
+        let side = CChar(UInt8(ascii: "R")), trans = CChar(UInt8(ascii: "N"))
+        var size: Double = 0
+        var info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
+                                      c, Int32(rows), &size, -1)
+        guard info == 0 else { return info }
+        var work = [Double](repeating: 0, count: max(1, Int(size)))
+        info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
+                                  c, Int32(rows), &work, Int32(work.count))
+        return info
     }
     public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
