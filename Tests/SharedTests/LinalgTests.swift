@@ -190,4 +190,17 @@ final class LinalgTests: XCTestCase {
             }
         }
     }
+
+    func testLargeArraysAndTheHeapPolicy() {
+        // glibc takes the policy; a large array (huge-page advised) holds what fill wrote.
+        #if os(Linux)
+        XCTAssertTrue(keepFreedMemory())
+        #endif
+        let n = hugePageMinimumBytes / MemoryLayout<Float>.stride + 3
+        let a: [Float] = largeArray(n) { b in for i in 0..<b.count { b[i] = Float(i % 7) } }
+        XCTAssertEqual(a.count, n)
+        XCTAssertEqual(a[n - 1], Float((n - 1) % 7))
+        XCTAssertEqual(largeArray(repeating: 2.5, count: 3), [2.5, 2.5, 2.5])
+        XCTAssertEqual(Tensor<Double>(zeros: [1 << 20]).storage.allSatisfy { $0 == 0 }, true)
+    }
 }

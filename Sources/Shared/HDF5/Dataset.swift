@@ -68,7 +68,7 @@ extension H5Group {
         guard let count = checkedElementCount(shape, limit: 1 << 36) else {
             throw DLError.input("dataset \(childPath(name)) in \(file.name) is too large to read (shape \(shape))")
         }
-        var values = [T](repeating: 0, count: count)
+        var values = largeArray(repeating: T.zero, count: count)
         if count > 0 {
             try values.withUnsafeMutableBufferPointer { buf in
                 try h5check(H5Dread(ds, T.h5Memory, dl_h5s_all(), dl_h5s_all(), dl_h5p_default(), buf.baseAddress),

@@ -188,6 +188,7 @@ struct PlatonicFit<T: LinalgScalar> {
         // Z̃_{i-1} is factored when layer i solves for its weights (X̃ inside layer
         // 1's time); a layer's chosen factorization serves the next one.
         var factor: Factorization<T>?
+        var lastFit: DecisionFit<T>?
         for i in 1..<k {
             let t0 = monotonicSeconds()
             let width = s.widths[i]
@@ -210,13 +211,15 @@ struct PlatonicFit<T: LinalgScalar> {
             appendLayer(b.W, to: &parameters)
             Z = b.Z
             factor = b.factor
+            lastFit = b.fit
             let rec = try record(layer: i, width: width, chosenTry: b.try, fit: b.fit, seconds: monotonicSeconds() - t0)
             log.append(rec)
             onLayer(rec)
         }
         // The output layer: least squares to Y (the decision fit of the last hidden layer).
         let t0 = monotonicSeconds()
-        let out = try DecisionFit(Z, try factor ?? Factorization(Z, s, layer: k), Y)
+        // The last hidden layer's decision fit already is it (scored with its try).
+        let out = try lastFit ?? DecisionFit(Z, try factor ?? Factorization(Z, s, layer: k), Y)
         try checkFinite(out.Q, "the output layer's weights", layer: k)
         appendLayer(out.Q, to: &parameters)
         let rec = try record(layer: k, width: K, chosenTry: 0, fit: out, seconds: monotonicSeconds() - t0)
@@ -345,7 +348,7 @@ struct PlatonicFit<T: LinalgScalar> {
         let rows = Zin.rows, k = Zin.cols, w = W.cols
         guard W.rows == k else { throw DLError.input("layer \(i): Z̃ has \(k) columns but W̃ has \(W.rows) rows") }
         let ld = w + 1
-        let storage = [T](unsafeUninitializedCapacity: rows * ld) { out, count in
+        let storage: [T] = largeArray(rows * ld) { out in
             let o = out.baseAddress!
             Zin.storage.withUnsafeBufferPointer { zp in
                 W.storage.withUnsafeBufferPointer { wp in
@@ -360,7 +363,6 @@ struct PlatonicFit<T: LinalgScalar> {
                 o[r * ld] = 1
                 T.activate(s.hidden, o + r * ld + 1, w)
             }
-            count = rows * ld
         }
         let out = Tensor<T>(unchecked: [rows, ld], storage)
         try checkFinite(out, "Z_\(i)", layer: i)
@@ -507,9 +509,8 @@ func principalComponents<T: LinalgScalar>(_ A: Tensor<T>, count: Int) throws -> 
             for r in 0..<m { T.axpy(q, 1, a + r * q, mu) }
             T.scal(q, 1 / T(max(m, 1)), mu)
             // A − 1μᵀ in one pass (a − μ: what axpy(−1, μ, a) gives, without a copy first).
-            let c = [T](unsafeUninitializedCapacity: m * q) { cp, count in
+            let c: [T] = largeArray(m * q) { cp in
                 for r in 0..<m { for j in 0..<q { cp[r * q + j] = a[r * q + j] - mu[j] } }
-                count = m * q
             }
             centred = Tensor(unchecked: [m, q], c)
         }

@@ -40,7 +40,7 @@ public struct Tensor<Scalar: LinalgScalar>: Equatable {
 
     public init(zeros shape: [Int]) {
         self.shape = shape.map { max(0, $0) }
-        self.storage = Array(repeating: 0, count: self.shape.reduce(1, *))
+        self.storage = largeArray(repeating: 0, count: self.shape.reduce(1, *))
     }
 
 
