@@ -15,6 +15,7 @@ let package = Package(
         .executable(name: "dl-kfilter", targets: ["dl-kfilter"]),
         .executable(name: "dl-layerwise", targets: ["dl-layerwise"]),
         .executable(name: "dl-measure", targets: ["dl-measure"]),
+        .executable(name: "dl-neurashed", targets: ["dl-neurashed"]),
         .library(name: "Shared", targets: ["Shared"]),
     ],
     dependencies: [
@@ -42,6 +43,7 @@ let package = Package(
         .executableTarget(name: "dl-kfilter", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-layerwise", dependencies: ["Shared"], swiftSettings: optimize),
         .executableTarget(name: "dl-measure", dependencies: ["Shared"], swiftSettings: optimize),
+        .executableTarget(name: "dl-neurashed", dependencies: ["Shared"], swiftSettings: optimize),
         // The decoder's fuzz target: replays Fuzz/corpus in normal builds; `make fuzz` builds it for libFuzzer.
         .executableTarget(name: "fuzz-decoder", dependencies: ["Shared"], path: "Fuzz/Decoder", swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),

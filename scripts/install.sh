@@ -14,7 +14,7 @@ prefix=${2:?usage: scripts/install.sh install|uninstall PREFIX [DESTDIR]}
 destdir=${3:-}
 [[ $prefix == /* ]] || { echo "install.sh: error: PREFIX must be an absolute path (got '$prefix')" >&2; exit 2; }
 bin=.build/release
-tools=(dl-compress dl-data dl-fit dl-kfilter dl-layerwise dl-measure)
+tools=(dl-compress dl-data dl-fit dl-kfilter dl-layerwise dl-measure dl-neurashed)
 manifest=share/dl/installed-files
 
 case $action in

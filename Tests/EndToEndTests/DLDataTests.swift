@@ -162,14 +162,16 @@ final class DLDataEndToEndTests: EndToEndCase {
             f = h5py.File("ytype.h5", "w"); f.attrs["dl_kind"] = "data"
             f["train/X"] = np.zeros((10, 2), np.float32); f["train/y"] = np.zeros(10, np.float32); f.close()
             shutil.copy("m.h5", "w.h5"); f = h5py.File("w.h5", "r+"); del f["model/layers/2/W"]; f["model/layers/2/W"] = np.zeros((2, 4), np.float32); f.close()
-            f = h5py.File("kind.h5", "w"); f.attrs["dl_kind"] = "neurashed"; f.close()
+            f = h5py.File("kind.h5", "w"); f.attrs["dl_kind"] = "hologram"; f.close()
+            f = h5py.File("nr.h5", "w"); f.attrs["dl_kind"] = "neurashed"; f.close()
             f = h5py.File("packed.h5", "w"); f.attrs["dl_kind"] = "packed"; f.close()
             PY
             """)
         assertFails(try sh("dl-data cat ycount.h5 -o o.h5"), status: 1, mentions: "/train/y is int32 of shape [9], but ycount.h5: /train/X has 10 rows")
         assertFails(try sh("dl-data cat ytype.h5 -o o.h5"), status: 1, mentions: "/train/y is float32")
         assertFails(try sh("dl-data cat w.h5 -o o.h5"), status: 1, mentions: "/model/layers/2/W is float32 [2, 4], expected float [4, 2]")
-        assertFails(try sh("dl-data cat kind.h5 -o o.h5"), status: 1, mentions: "a dl neurashed file, which this version of dl does not know")
+        assertFails(try sh("dl-data cat kind.h5 -o o.h5"), status: 1, mentions: "a dl hologram file, which this version of dl does not know")
+        assertFails(try sh("dl-data cat nr.h5 -o o.h5"), status: 1, mentions: "nr.h5 has no /graph group")
         assertFails(try sh("dl-data cat packed.h5 -o o.h5"), status: 1, mentions: "packed.h5 has no /packed group")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.h5"))
     }

@@ -14,6 +14,7 @@ final class HelpSnapshotTests: EndToEndCase {
         "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series", "dl-compress bench",
         "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",
+        "dl-neurashed", "dl-neurashed train", "dl-neurashed spec", "dl-neurashed pathways",
     ]
 
     func testEveryHelpMatchesItsSnapshot() throws {
@@ -36,7 +37,7 @@ final class HelpSnapshotTests: EndToEndCase {
             XCTAssertEqual(r.out, want, "'\(command) --help' changed: review it, then update the snapshot")
         }
         // Every subcommand a tool lists has a snapshot.
-        for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure", "dl-compress"] {
+        for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure", "dl-compress", "dl-neurashed"] {
             let listed = try sh("\(tool) --help").out.components(separatedBy: "SUBCOMMANDS:").last ?? ""
             XCTAssertGreaterThan(listed.split(separator: "\n").filter { $0.hasPrefix("  ") && !$0.hasPrefix("   ") }.count, 2, tool)
             for line in listed.split(separator: "\n") where line.hasPrefix("  ") && !line.hasPrefix("   ") {

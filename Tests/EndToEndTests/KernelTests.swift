@@ -12,7 +12,7 @@ final class KernelEndToEndTests: EndToEndCase {
     var bestCore: String? { CPUIdentity.current().features.level.openBLASCore }
 
     func testEveryToolsVersionNamesKernelThreadsAndCPU() throws {
-        for tool in ["dl-compress", "dl-data", "dl-fit", "dl-kfilter", "dl-layerwise", "dl-measure"] {
+        for tool in ["dl-compress", "dl-data", "dl-fit", "dl-kfilter", "dl-layerwise", "dl-measure", "dl-neurashed"] {
             let r = try sh("\(clean) \(tool) --version")
             XCTAssertEqual(r.status, 0, r.stderr)
             let lines = r.out.split(separator: "\n").map(String.init)

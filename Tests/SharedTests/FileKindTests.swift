@@ -20,7 +20,8 @@ final class FileKindTests: XCTestCase {
         XCTAssertEqual(try dlKind(of: try makeFile(kind: "model")), .model)
         XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: nil)) }.contains("not a dl file (no dl_kind attribute)"))
         XCTAssertEqual(try dlKind(of: try makeFile(kind: "packed")), .packed)
-        XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: "neurashed")) }.contains("a dl neurashed file, which this version of dl does not know"))
+        XCTAssertEqual(try dlKind(of: try makeFile(kind: "neurashed")), .neurashed)
+        XCTAssertTrue(message { _ = try dlKind(of: try self.makeFile(kind: "hologram")) }.contains("a dl hologram file, which this version of dl does not know"))
         let m = message { try expectKind(try self.makeFile(kind: "model"), [.data]) }
         XCTAssertTrue(m.contains("is a dl model file; expected data (make data files with dl-data)"), m)
         let bad = try H5File.createInMemory()

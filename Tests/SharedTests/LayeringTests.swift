@@ -6,7 +6,7 @@ import Foundation
 /// the design says.
 final class LayeringTests: XCTestCase {
     static let layer = ["Base": 1, "Tensor": 2, "Random": 2, "HDF5": 3, "Schema": 4,
-                        "Data": 5, "Nets": 5, "KNN": 5, "Compress": 6, "Projections": 6, "Measures": 7, "Layerwise": 7, "CLI": 8]
+                        "Data": 5, "Nets": 5, "KNN": 5, "Neurashed": 5, "Compress": 6, "Projections": 6, "Measures": 7, "Layerwise": 7, "CLI": 8]
     static let shared = URL(fileURLWithPath: #filePath).deletingLastPathComponent().deletingLastPathComponent()
         .deletingLastPathComponent().appendingPathComponent("Sources/Shared").path
 

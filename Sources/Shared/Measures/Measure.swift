@@ -37,6 +37,8 @@ public struct MeasureInputs {
                 inputs.modelName = name
             case .packed:
                 throw DLError.input("\(name) is a packed model", hint: "decode it first: dl-compress -d \(name) -o model.h5")
+            case .neurashed:
+                throw DLError.input("\(name) is a neurashed run, not a model or data file", hint: "its analyses are dl-neurashed's subcommands")
             case .data:
                 guard inputs.data == nil else { throw DLError.usage("two data files given (\(inputs.dataName!) and \(name))") }
                 inputs.data = try readDataFile(file)

@@ -11,6 +11,32 @@ public func checkSchema(_ file: H5File) throws {
     case .data: try checkDataSchema(file)
     case .model: try checkModelSchema(file)
     case .packed: try checkPackedSchema(file)
+    case .neurashed: try checkNeurashedSchema(file)
+    }
+}
+
+func checkNeurashedSchema(_ file: H5File) throws {
+    for g in ["graph", "trajectory"] where file.root.kind(of: g) != .group {
+        throw DLError.input("\(file.name) has no /\(g) group")
+    }
+    let graph = try file.root.openGroup("graph"), tr = try file.root.openGroup("trajectory")
+    guard let levels = try graph.attribute("levels")?.integerArray, !levels.isEmpty, levels.allSatisfy({ $0 >= 1 }) else {
+        throw DLError.input("\(file.name): /graph levels is not a list of positive node counts")
+    }
+    let nodes = Int(levels.reduce(0, +))
+    let edges = try graph.datasetInfo("edge_node").shape
+    guard edges.count == 1, try graph.datasetInfo("edge_class").shape == edges else {
+        throw DLError.input("\(file.name): /graph/edge_node and edge_class are not lists of one length")
+    }
+    guard try graph.datasetInfo("node_level").shape == [nodes] else { throw DLError.input("\(file.name): /graph/node_level is not [\(nodes)]") }
+    let types = try graph.datasetInfo("type_class").shape
+    let classes = try graph.attribute("classes")?.stringArray?.count ?? 0
+    let t = try tr.datasetInfo("iteration").shape
+    guard t.count == 1, types.count == 1 else { throw DLError.input("\(file.name): /trajectory/iteration or /graph/type_class is not a list") }
+    let want: [(String, [Int])] = [("lambda", [t[0], nodes]), ("eta", [t[0], edges[0]]), ("logits", [t[0], types[0], classes]),
+                                   ("accuracy", t), ("loss", t)]
+    for (name, shape) in want where try tr.datasetInfo(name).shape != shape {
+        throw DLError.input("\(file.name): /trajectory/\(name) is not \(shape)")
     }
 }
 

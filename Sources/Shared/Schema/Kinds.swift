@@ -10,6 +10,8 @@ public enum DLKind: String, CaseIterable, Sendable {
     case model
     /// A model's weights through Th. Algorithm 1 (dl-compress).
     case packed
+    /// A neurashed graph and a run of its training dynamics (dl-neurashed).
+    case neurashed
 
     /// The tool that makes files of this kind, for hints.
     public var maker: String {
@@ -17,6 +19,7 @@ public enum DLKind: String, CaseIterable, Sendable {
         case .data: return "dl-data"
         case .model: return "dl-fit"
         case .packed: return "dl-compress"
+        case .neurashed: return "dl-neurashed"
         }
     }
 }

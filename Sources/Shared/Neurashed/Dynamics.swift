@@ -1,0 +1,160 @@
+import Foundation
+
+// Training dynamics of neurashed (Algorithm 1): each iteration draws a mini-batch
+// of B input types, with replacement, in proportion to their weights (so a class
+// comes up as often as its share of the samples); G is the union of their
+// feature pathways. Every feature node F in G gets λ_F ← g⁺(λ_F) (eq. 2.2), every
+// other one λ_F ← g⁻(λ_F) (eq. 2.3), each by its own rule where the spec gives
+// one; an edge f → F_j gets g⁺ when f is in G and class j is in the batch, else
+// g⁻. Trajectories (λ, η, every type's logits, accuracy, loss) are kept at
+// iteration 0 and every K iterations, and at the last.
+
+/// λ and η at the start: a constant, or independent U(0, ε) draws.
+public enum InitialValue: Equatable, Sendable, CustomStringConvertible {
+    case constant(Double)
+    case uniform(Double)
+
+    /// "const:V" or "uniform:EPS".
+    public init?(_ text: String) {
+        let p = text.split(separator: ":", maxSplits: 1).map(String.init)
+        guard p.count == 2, let v = parseFactor(p[1]), v.isFinite, v >= 0 else { return nil }
+        switch p[0].lowercased() {
+        case "const", "constant": self = .constant(v)
+        case "uniform": guard v > 0 else { return nil }; self = .uniform(v)
+        default: return nil
+        }
+    }
+
+    public var description: String {
+        switch self {
+        case .constant(let v): return "const:\(v)"
+        case .uniform(let e): return "uniform:\(e)"
+        }
+    }
+}
+
+public struct NeurashedSettings: Sendable {
+    public var iterations = 1000
+    public var batch = 1
+    /// Keep the trajectory every this many iterations.
+    public var every = 10
+    /// The appendix's rules (Figure 5).
+    public var gPlus = UpdateRule.multiply(parseFactor("1.022^11/4")!)
+    public var gMinus = UpdateRule.multiply(parseFactor("1.022^-1/4")!)
+    public var initial = InitialValue.uniform(0.01)
+    public var seed: UInt64 = 0
+
+    public init() {}
+
+    public func problem() -> String? {
+        if iterations < 0 || iterations > 1_000_000_000 { return "--iterations must lie in 0…10⁹" }
+        if batch < 1 { return "--batch must be at least 1" }
+        if every < 1 { return "--every must be at least 1" }
+        if let p = gPlus.plusProblem { return "--g-plus: \(p)" }
+        if let p = gMinus.minusProblem { return "--g-minus: \(p)" }
+        return nil
+    }
+}
+
+/// λ over the feature nodes and η over the class edges (NeurashedGraph's numbering).
+public struct NeurashedState: Equatable, Sendable {
+    public var lambda: [Double]
+    public var eta: [Double]
+
+    public init(_ g: NeurashedGraph, _ initial: InitialValue, seed: UInt64) {
+        switch initial {
+        case .constant(let v):
+            lambda = [Double](repeating: v, count: g.nodeCount)
+            eta = [Double](repeating: v, count: g.edgeCount)
+        case .uniform(let e):
+            var rng = RNG(seed: seed, stream: .neurashedInit)
+            // U(0, ε): (0, 1) by 1 − uniform() ∈ (0, 1].
+            lambda = (0..<g.nodeCount).map { _ in e * (1 - rng.uniform()) }
+            eta = (0..<g.edgeCount).map { _ in e * (1 - rng.uniform()) }
+        }
+    }
+}
+
+/// What a run kept: at each kept iteration, λ, η, every type's logits, accuracy, loss.
+public struct NeurashedTrajectory: Sendable {
+    public var iterations: [Int] = []
+    /// [T, nodes], [T, edges], [T, types, classes] row-major.
+    public var lambda: [Double] = [], eta: [Double] = [], logits: [Double] = []
+    /// The weighted share of types whose own class has the strictly largest logit,
+    /// and the weighted mean of −log p_class.
+    public var accuracy: [Double] = [], loss: [Double] = []
+}
+
+extension NeurashedGraph {
+    /// Every type's logits under `state`: [types, classes] row-major.
+    public func allLogits(_ state: NeurashedState, pathways: [Pathway]) -> [Double] {
+        pathways.flatMap { logits($0, lambda: state.lambda, eta: state.eta) }
+    }
+
+    /// (accuracy, loss) of logits for every type.
+    public func score(_ z: [Double]) -> (accuracy: Double, loss: Double) {
+        let k = classCount
+        var right = 0.0, loss = 0.0, total = 0.0
+        for (t, type) in types.enumerated() {
+            let row = Array(z[(t * k)..<((t + 1) * k)])
+            let own = row[type.classIndex]
+            if row.enumerated().allSatisfy({ $0.offset == type.classIndex || $0.element < own }) { right += type.weight }
+            loss -= type.weight * Foundation.log(max(softmax(row)[type.classIndex], Double.leastNonzeroMagnitude))
+            total += type.weight
+        }
+        return (right / total, loss / total)
+    }
+}
+
+/// Runs Algorithm 1; `onRecord(iteration)` after each kept iteration (progress).
+/// Throws when λ or η overflow (a multiplicative g⁺ over too many iterations).
+public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
+                           onRecord: (Int) -> Void = { _ in }) throws -> (state: NeurashedState, trajectory: NeurashedTrajectory) {
+    var state = NeurashedState(g, s.initial, seed: s.seed)
+    let pathways = g.types.indices.map { g.pathway(ofType: $0) }
+    let flatPaths = pathways.map { $0.flat(g) }
+    var traj = NeurashedTrajectory()
+    func keep(_ t: Int) throws {
+        let z = g.allLogits(state, pathways: pathways)
+        guard z.allSatisfy(\.isFinite) else {
+            throw DLError.input("the logits overflowed by iteration \(t) (λ or η past float64's range under g⁺ = \(s.gPlus))",
+                                hint: "fewer --iterations, a g⁺ closer to x, or an additive g⁺ (add:C)")
+        }
+        let (a, l) = g.score(z)
+        traj.iterations.append(t)
+        traj.lambda += state.lambda; traj.eta += state.eta; traj.logits += z
+        traj.accuracy.append(a); traj.loss.append(l)
+        onRecord(t)
+    }
+    try keep(0)
+    guard s.iterations > 0 else { return (state, traj) }
+    // Types by weight: cumulative sums for a binary search.
+    var cumulative: [Double] = []
+    var acc = 0.0
+    for t in g.types { acc += t.weight; cumulative.append(acc) }
+    let plus = (0..<g.levels.count).flatMap { l in g.levels[l].map { $0.gPlus ?? s.gPlus } }
+    let minus = (0..<g.levels.count).flatMap { l in g.levels[l].map { $0.gMinus ?? s.gMinus } }
+    let last = g.levels.count - 1
+    var stamp = [Int](repeating: 0, count: g.nodeCount)
+    var classStamp = [Int](repeating: 0, count: g.classCount)
+    for it in 1...s.iterations {
+        var rng = RNG(seed: s.seed, stream: .neurashedBatches, index: UInt64(it))
+        for _ in 0..<s.batch {
+            let u = rng.uniform() * acc
+            var lo = 0, hi = cumulative.count - 1
+            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > u { hi = mid } else { lo = mid + 1 } }
+            for f in flatPaths[lo] { stamp[f] = it }
+            classStamp[g.types[lo].classIndex] = it
+        }
+        for f in 0..<g.nodeCount { state.lambda[f] = stamp[f] == it ? plus[f].apply(state.lambda[f]) : minus[f].apply(state.lambda[f]) }
+        for j in 0..<g.classCount {
+            let on = classStamp[j] == it
+            for (e, f) in g.classes[j].dependents.enumerated() {
+                let i = g.edgeStart[j] + e
+                state.eta[i] = on && stamp[g.node(last, Int(f))] == it ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
+            }
+        }
+        if it % s.every == 0 || it == s.iterations { try keep(it) }
+    }
+    return (state, traj)
+}

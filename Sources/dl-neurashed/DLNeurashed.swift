@@ -1,0 +1,122 @@
+import ArgumentParser
+import Foundation
+import Shared
+
+@main
+struct DLNeurashed: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "dl-neurashed",
+        abstract: "Su's neurashed model: a graph of feature levels, its training dynamics (Algorithm 1) and their trajectories.",
+        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
+        discussion: """
+            A graph is a JSON spec (docs/FORMAT.md, 'Neurashed graph specs') or a preset
+            of the paper's: fig5 (Figure 5's information-bottleneck example), fig1
+            (Figures 1-2's three classes), random (Theorem 1's graph: --nodes m,
+            --levels L, --classes K, --shared b1, --per-class b2). A run is an HDF5
+            file (dl_kind neurashed) with λ, η, every type's logits, accuracy and
+            loss every --every iterations.
+            e.g.:
+              dl-neurashed train --preset fig5 -n 4000 --every 20 -o fig5.h5
+              dl-neurashed spec fig1 > mine.json && dl-neurashed train mine.json -o run.h5
+              dl-neurashed train --preset random --nodes 1000 --levels 4 --g-plus add:2 --g-minus mul:1 -o th1.h5
+              dl-neurashed pathways --preset fig5
+            """,
+        version: dlVersionReport,
+        subcommands: [Train.self, Spec.self, Pathways.self]
+    )
+
+    static func main() { ToolMain.run(DLNeurashed.self, tool: "dl-neurashed") }
+}
+
+struct Train: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Run Algorithm 1 on a graph and write its trajectory.",
+        discussion: """
+            Each iteration draws --batch input types by weight; the nodes in the union
+            of their pathways get g⁺, all others g⁻ (a node's own g_plus/g_minus in the
+            spec wins); an edge into a class gets g⁺ when its node fires and its class
+            is in the batch. The defaults are the appendix's Figure 5 run: λ, η ~
+            U(0, 0.01), g⁺ = 1.022^(11/4)·x, g⁻ = 1.022^(-1/4)·x.
+            e.g.:
+              dl-neurashed train --preset fig5 -n 4000 --every 20 -o fig5.h5
+              dl-neurashed train --preset fig1 -b 4 --g-plus add:0.1 -o fig1.h5
+            """)
+
+    @OptionGroup var graph: GraphOptions
+    @OptionGroup var dynamics: DynamicsOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check()
+        let (g, source) = try graph.graph(seed: common.seed)
+        let s = dynamics.settings(seed: common.seed)
+        Log.info("\(g.levels.count) feature levels (\(g.levels.map { String($0.count) }.joined(separator: ", ")) nodes), \(g.classCount) classes, \(g.types.count) input types")
+        let progress = Progress("train", total: s.iterations, unit: "iterations")
+        let (_, trajectory) = try trainNeurashed(g, s) { progress.update($0) }
+        progress.finish()
+        try common.outputTarget.writeHDF5 {
+            try writeNeurashedFile(g, source: source, settings: s, trajectory: trajectory, to: $0, history: [], command: historyEntry())
+        }
+        let t = trajectory.iterations.count - 1
+        Log.info(String(format: "iteration %d: accuracy %.4f, loss %.4g; wrote %@", trajectory.iterations[t],
+                        trajectory.accuracy[t], trajectory.loss[t], common.outputTarget.name))
+    }
+}
+
+struct Spec: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print a preset's graph as a JSON spec (to edit, or to read what a preset is).",
+        discussion: """
+            e.g.:
+              dl-neurashed spec fig5
+              dl-neurashed spec random --nodes 20 --levels 2 -s 3 > small.json
+            """)
+
+    @Argument(help: ArgumentHelp("The preset: \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
+    var name: String
+    @OptionGroup var random: RandomGraphOptions
+    @Option(name: [.short, .long], help: "Seed of a random preset's graph.") var seed: UInt64 = 0
+
+    func validate() throws {
+        guard NeurashedPreset(rawValue: name) != nil else {
+            throw ValidationError("unknown preset '\(name)'; the presets are \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", "))")
+        }
+        try random.check(for: NeurashedPreset(rawValue: name))
+        if name == NeurashedPreset.random.rawValue, random.nodes * random.levels > neurashedSpecLimit {
+            throw ValidationError("a spec of \(random.nodes * random.levels) nodes is more text than is useful; specs print up to \(neurashedSpecLimit) nodes")
+        }
+    }
+
+    func run() throws {
+        let g = try NeurashedGraph.preset(NeurashedPreset(rawValue: name)!, size: random.size, seed: seed)
+        try OutputTarget("-").write(text: NeurashedSpec.render(g))
+    }
+}
+
+struct Pathways: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Print each input type's feature pathway: its firing nodes, level by level (TSV).",
+        discussion: """
+            Columns: type, class, level, firing (the names, space-separated).
+            e.g.:
+              dl-neurashed pathways --preset fig5
+              dl-neurashed pathways mine.json
+            """)
+
+    @OptionGroup var graph: GraphOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        let (g, _) = try graph.graph(seed: common.seed)
+        var out = "type\tclass\tlevel\tfiring\n"
+        for (t, type) in g.types.enumerated() {
+            let p = g.pathway(ofType: t)
+            for (l, nodes) in p.firing.enumerated() {
+                out += "\(type.name)\t\(g.classes[type.classIndex].name)\t\(l + 1)\t\(nodes.map { g.levels[l][Int($0)].name }.joined(separator: " "))\n"
+            }
+        }
+        try common.outputTarget.write(text: out)
+    }
+}

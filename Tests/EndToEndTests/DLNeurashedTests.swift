@@ -1,0 +1,72 @@
+import XCTest
+import Foundation
+
+final class DLNeurashedEndToEndTests: EndToEndCase {
+    /// A run as h5py reads it, the same bytes again for the same seed, and a
+    /// preset's printed spec giving the same run as the preset itself.
+    func testTrainWritesATrajectoryThatH5pyReads() throws {
+        let r = try sh("""
+            dl-neurashed train --preset fig5 -n 400 --every 50 -s 3 -o a.h5 && dl-neurashed train --preset fig5 -n 400 --every 50 -s 3 -q > b.h5 \
+            && cmp a.h5 b.h5 && dl-neurashed spec fig5 > fig5.json && dl-neurashed train fig5.json -n 400 --every 50 -s 3 -q -o c.h5 \
+            && dl-neurashed spec fig5 | dl-neurashed train - -n 400 --every 50 -s 3 -q -o d.h5 \
+            && dl-neurashed train --preset fig5 -n 400 --every 50 -s 4 -q -o e.h5 && ! cmp -s a.h5 e.h5 \
+            && dl-neurashed pathways --preset fig1 > p.tsv
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("2 feature levels (14, 6 nodes), 2 classes, 8 input types"), r.stderr)
+        XCTAssertTrue(r.stderr.contains("iteration 400: accuracy"), r.stderr)
+        let p = try String(contentsOfFile: dir + "/p.tsv", encoding: .utf8).split(separator: "\n")
+        XCTAssertEqual(p.first, "type\tclass\tlevel\tfiring")
+        XCTAssertTrue(p.contains("1b\tclass1\t2\tb2 b3"), "\(p)")
+        XCTAssertTrue(p.contains("2\tclass2\t3\tc2 c3"), "\(p)")
+        try requireH5py()
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np, json
+            a, c, d = h5py.File("a.h5"), h5py.File("c.h5"), h5py.File("d.h5")
+            assert d["graph"].attrs["spec_file"] == "standard input"
+            assert a.attrs["dl_kind"] == "neurashed" and a["graph"].attrs["preset"] == "fig5" and c["graph"].attrs["preset"] == "file"
+            t = a["trajectory"]
+            assert list(t["iteration"][()]) == [0, 50, 100, 150, 200, 250, 300, 350, 400]
+            assert t["lambda"].shape == (9, 20) and t["eta"].shape == (9, 6) and t["logits"].shape == (9, 8, 2)
+            assert t.attrs["g_plus"] == "mul:%r" % (1.022 ** 2.75) or abs(float(t.attrs["g_plus"][4:]) - 1.022 ** 2.75) < 1e-15
+            for k in ["lambda", "eta", "logits", "accuracy", "loss"]:
+                assert np.array_equal(t[k][()], c["trajectory"][k][()]) and np.array_equal(t[k][()], d["trajectory"][k][()]), k
+            spec = json.loads(bytes(a["graph/spec"][()]).decode())
+            assert [len(l) for l in spec["levels"]] == [14, 6] and len(spec["types"]) == 8
+            # eq. 2.1 recomputed from the file: type 1a fires a1, a2, a7 → b1, b2 → class 1.
+            lam, eta, z = t["lambda"][-1], t["eta"][-1], t["logits"][-1]
+            b1 = lam[14] * (lam[0] + lam[1]); b2 = lam[15] * (lam[0] + lam[1] + lam[6])
+            assert abs(z[0, 0] - (eta[0] * b1 + eta[1] * b2)) <= 1e-12 * abs(z[0, 0]) and z[0, 1] == 0
+            # b2 fires for every class-1 type, b1 for half: b2 outgrows b1 (the appendix's dominant node).
+            assert lam[15] > 100 * lam[14]
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "ok\n")
+    }
+
+    func testBadInputIsOneLineAndNoFile() throws {
+        try "{\"levels\": [[\"a\"], [{\"name\": \"x\", \"from\": [\"a\"], \"rule\": \"at-least 2\"}]], \"classes\": [], \"types\": []}"
+            .write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
+        assertFails(try sh("dl-neurashed train bad.json -o x.h5"), status: 1, mentions: "bad.json: level 2 node 'x' fires on at least 2 dependents but has only 1")
+        assertFails(try sh("dl-neurashed train --preset fig9 -o x.h5"), status: 2, mentions: "unknown preset 'fig9'; the presets are fig5, fig1, random")
+        assertFails(try sh("dl-neurashed train bad.json --preset fig5 -o x.h5"), status: 2, mentions: "give a spec file or --preset, not both")
+        assertFails(try sh("dl-neurashed train -o x.h5"), status: 2, mentions: "give a graph spec file or --preset")
+        assertFails(try sh("dl-neurashed train --preset fig5 --g-minus mul:1.5 -o x.h5"), status: 2, mentions: "that g⁻ increases λ")
+        assertFails(try sh("dl-neurashed train --preset fig5 --g-plus add:0 -o x.h5"), status: 2, mentions: "a g⁺ of x + c needs c > 0")
+        assertFails(try sh("dl-neurashed train --preset fig5 --init uniform:0 -o x.h5"), status: 2, mentions: "--init 'uniform:0'")
+        assertFails(try sh("dl-neurashed train --preset fig5 --nodes 50 -o x.h5"), status: 2, mentions: "size --preset random only")
+        assertFails(try sh("dl-neurashed train --preset random --nodes 5 -o x.h5"), status: 2, mentions: "cannot hold b1 + K·b2 = 8 disjoint nodes")
+        assertFails(try sh("dl-neurashed train nothere.json -o x.h5"), status: 1, mentions: "cannot read the graph spec nothere.json")
+        assertFails(try sh("dl-neurashed train --preset fig5 -n 100000 --g-plus mul:2 -q -o x.h5"), status: 1, mentions: "the logits overflowed by iteration")
+        assertFails(try sh("dl-neurashed spec nope"), status: 2, mentions: "unknown preset 'nope'")
+        XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"))
+        try sh("dl-neurashed train --preset fig1 -n 10 -q -o run.h5")
+        assertFails(try sh("dl-measure rank run.h5"), status: 1, mentions: "run.h5 is a neurashed run, not a model or data file")
+        // dl-data reads the kind: info describes it, cat checks its schema and copies it.
+        let info = try sh("dl-data info run.h5 && dl-data cat run.h5 -q -o copy.h5")
+        XCTAssertEqual(info.status, 0, info.stderr)
+    }
+}

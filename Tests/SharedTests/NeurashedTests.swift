@@ -1,0 +1,155 @@
+import XCTest
+import Foundation
+import Shared
+
+final class NeurashedTests: XCTestCase {
+    func testScoresAndLogitsFollowEquation21() throws {
+        // fig1, λ = η = 1. Type 1a fires a1, a2, a4: b1 = 1 + 1, b2 = 1 (a2), b3 = 1 (a4);
+        // c1 = b1 + b2 = 3, c2 = b3 = 1; Z1 = c1 + c2 = 4, Z2 = c2 + c3 = 1, Z3 = c4 = 0.
+        let g = try NeurashedGraph.preset(.fig1)
+        let ones = NeurashedState(g, .constant(1), seed: 0)
+        XCTAssertEqual(g.logits(g.pathway(ofType: 0), lambda: ones.lambda, eta: ones.eta), [4, 1, 0])
+        // λ scales its node's score, and through it everything above.
+        var lambda = ones.lambda
+        lambda[g.node(1, 0)] = 3  // b1
+        XCTAssertEqual(g.logits(g.pathway(ofType: 0), lambda: lambda, eta: ones.eta), [8, 1, 0])
+        // Type 3 reaches only class 3; a non-firing node's λ changes nothing.
+        lambda[g.node(0, 0)] = 100
+        XCTAssertEqual(g.logits(g.pathway(ofType: 3), lambda: lambda, eta: ones.eta), [0, 0, 2 * 2 * 1])
+        XCTAssertEqual(softmax([0, 0]), [0.5, 0.5])
+        XCTAssertEqual(softmax([1000, 0])[0], 1, accuracy: 1e-12)
+    }
+
+    func testFiringRules() {
+        XCTAssertTrue(FiringRule.any.fires(1, of: 3)); XCTAssertFalse(FiringRule.any.fires(0, of: 3))
+        XCTAssertTrue(FiringRule.all.fires(3, of: 3)); XCTAssertFalse(FiringRule.all.fires(2, of: 3)); XCTAssertFalse(FiringRule.all.fires(0, of: 0))
+        XCTAssertTrue(FiringRule.atLeast(2).fires(2, of: 7)); XCTAssertFalse(FiringRule.atLeast(2).fires(1, of: 7))
+        XCTAssertEqual(FiringRule("at-least 2"), .atLeast(2)); XCTAssertNil(FiringRule("at-least 0")); XCTAssertNil(FiringRule("most"))
+        XCTAssertEqual(UpdateRule("mul:1.022^11/4"), .multiply(Foundation.pow(1.022, 2.75)))
+        XCTAssertEqual(UpdateRule("add:-0.5")?.apply(0.2), 0)
+        XCTAssertNil(UpdateRule("times:2")); XCTAssertNil(UpdateRule("mul:inf"))
+        XCTAssertNotNil(UpdateRule.multiply(1).plusProblem); XCTAssertNil(UpdateRule.multiply(1).minusProblem)
+        XCTAssertNotNil(UpdateRule.multiply(1.1).minusProblem); XCTAssertNotNil(UpdateRule.add(0.1).minusProblem)
+    }
+
+    func testFigure5PathwaysAreTheAppendixs() throws {
+        let g = try NeurashedGraph.preset(.fig5)
+        XCTAssertEqual(g.levels.map(\.count), [14, 6])
+        let names = { (t: Int, l: Int) in g.pathway(ofType: t).firing[l].map { g.levels[l][Int($0)].name } }
+        XCTAssertEqual(g.types.map(\.name), ["1a", "1b", "1c", "1d", "2a", "2b", "2c", "2d"])
+        XCTAssertEqual(names(0, 0), ["a1", "a2", "a7"]); XCTAssertEqual(names(0, 1), ["b1", "b2"])
+        XCTAssertEqual(names(1, 1), ["b1", "b2"]); XCTAssertEqual(names(2, 1), ["b2", "b3"]); XCTAssertEqual(names(3, 1), ["b2", "b3"])
+        XCTAssertEqual(names(4, 0), ["a8", "a9", "a14"]); XCTAssertEqual(names(7, 1), ["b5", "b6"])
+        XCTAssertEqual(g.levels[0][6].gPlus, .multiply(Foundation.pow(1.022, 0.75)))
+    }
+
+    /// Algorithm 1 with g⁺ = x + 1, g⁻ = x from 0 counts firings: λ_F is the number
+    /// of iterations whose batch fired F, η the number that fired f with its class.
+    /// On fig1 with batch 1, a1, a3, a6, a8 each belong to one type only, so they
+    /// count the draws of 1a, 1b, 2, 3, and every other λ and η is a sum of those.
+    func testDynamicsCountFiringsUnderAdditiveRules() throws {
+        let g = try NeurashedGraph.preset(.fig1)
+        var s = NeurashedSettings()
+        s.iterations = 500; s.batch = 1; s.every = 500; s.gPlus = .add(1); s.gMinus = .multiply(1); s.initial = .constant(0); s.seed = 4
+        let (state, traj) = try trainNeurashed(g, s)
+        let lam = { (l: Int, i: Int) in state.lambda[g.node(l, i - 1)] }
+        let (n1a, n1b, n2, n3) = (lam(0, 1), lam(0, 3), lam(0, 6), lam(0, 8))
+        XCTAssertEqual(n1a + n1b + n2 + n3, 500)
+        XCTAssertGreaterThan(min(n1a, n1b, n2, n3), 80, "each of 4 equal-weight types drawn about 125 times")
+        XCTAssertEqual(lam(0, 4), n1a + n1b)            // a4: 1a, 1b
+        XCTAssertEqual(lam(0, 5), n1b + n2)             // a5: 1b, 2
+        XCTAssertEqual(lam(1, 1), n1a)                  // b1: 1a only
+        XCTAssertEqual(lam(1, 3), n1a + n1b + n2)       // b3
+        XCTAssertEqual(lam(2, 2), n1a + n1b + n2)       // c2
+        XCTAssertEqual(lam(2, 3), n2)                   // c3
+        // η: class 1 ← c1, c2; class 2 ← c2, c3; class 3 ← c4.
+        XCTAssertEqual(state.eta, [n1a + n1b, n1a + n1b, n2, n2, n3])
+        XCTAssertEqual(traj.iterations, [0, 500])
+        XCTAssertEqual(Array(traj.lambda.suffix(g.nodeCount)), state.lambda)
+        // Same seed, same run; another seed, other draws.
+        XCTAssertEqual(try trainNeurashed(g, s).state, state)
+        s.seed = 5
+        XCTAssertNotEqual(try trainNeurashed(g, s).state, state)
+    }
+
+    func testWeightsSetHowOftenATypeIsDrawn() throws {
+        var g = try NeurashedGraph.preset(.fig1)
+        g.types[3].weight = 3  // type 3: half the draws
+        var s = NeurashedSettings()
+        s.iterations = 2000; s.every = 2000; s.gPlus = .add(1); s.gMinus = .multiply(1); s.initial = .constant(0)
+        let (state, _) = try trainNeurashed(g, s)
+        XCTAssertEqual(state.lambda[g.node(0, 7)] / 2000, 0.5, accuracy: 0.05)
+    }
+
+    func testRandomGraphIsTheorem1s() throws {
+        let z = RandomGraphSize(nodesPerLevel: 40, levels: 3, classes: 3, shared: 2, perClass: 4)
+        let g = try NeurashedGraph.preset(.random, size: z, seed: 9)
+        XCTAssertEqual(g.levels.map(\.count), [40, 40, 40])
+        XCTAssertEqual(g.classes.map(\.dependents.count), [6, 6, 6])
+        var sharedNodes: [Set<Int32>] = []
+        for l in 0..<3 {
+            let paths = (0..<3).map { Set(g.pathway(ofType: $0).firing[l]) }
+            XCTAssertTrue(paths.allSatisfy { $0.count == 6 }, "level \(l + 1): b1 + b2 nodes fire for each class")
+            let common = paths[0].intersection(paths[1]).intersection(paths[2])
+            XCTAssertEqual(common.count, 2, "level \(l + 1): the b1 shared nodes")
+            XCTAssertEqual(paths[0].intersection(paths[1]), common)
+            sharedNodes.append(common)
+        }
+        XCTAssertEqual(Set(g.classes[0].dependents), Set(g.pathway(ofType: 0).firing[2]))
+        XCTAssertEqual(try NeurashedGraph.preset(.random, size: z, seed: 9).classes.map(\.dependents), g.classes.map(\.dependents))
+        XCTAssertNotNil(RandomGraphSize(nodesPerLevel: 10, levels: 2, classes: 3, shared: 2, perClass: 3).problem())
+    }
+
+    func testSpecsRoundTrip() throws {
+        for g in [try NeurashedGraph.preset(.fig5), try NeurashedGraph.preset(.fig1),
+                  try NeurashedGraph.preset(.random, size: RandomGraphSize(nodesPerLevel: 12, levels: 2), seed: 1)] {
+            let text = NeurashedSpec.render(g)
+            let back = try NeurashedSpec.parse(text, source: "x.json")
+            XCTAssertEqual(NeurashedSpec.render(back), text)
+            XCTAssertEqual(back.levels.map { $0.map(\.dependents) }, g.levels.map { $0.map(\.dependents) })
+            XCTAssertEqual(back.levels.map { $0.map(\.rule) }, g.levels.map { $0.map(\.rule) })
+            XCTAssertEqual(back.levels.map { $0.map(\.gPlus) }, g.levels.map { $0.map(\.gPlus) })
+            XCTAssertEqual(back.types.map(\.fires), g.types.map(\.fires))
+        }
+    }
+
+    /// Every bad spec: one error that names the node, class or type.
+    func testBadSpecsNameTheirMistake() {
+        let good = #"{"levels": [["a", "b", "c"], [{"name": "x", "from": ["a", "b"], "rule": "any"}, {"name": "y", "from": ["b", "c"], "rule": "all"}]], "classes": [{"name": "P", "from": ["x"]}, {"name": "Q", "from": ["y"]}], "types": [{"name": "t1", "class": "P", "fires": ["a"]}, {"name": "t2", "class": "Q", "fires": ["b", "c"]}]}"#
+        XCTAssertNoThrow(try NeurashedSpec.parse(good, source: "g.json"))
+        let cases: [(String, String, String)] = [
+            (#"["b", "c"], "rule": "all"}"#, #"["y", "c"], "rule": "all"}"#, "level 2 node 'y' depends on 'y' of level 2, not level 1 (a cycle"),
+            (#""rule": "any"}"#, #""rule": "at-least 3"}"#, "level 2 node 'x' fires on at least 3 dependents but has only 2"),
+            (#""rule": "any"}"#, #""rule": "most"}"#, "level 2 node 'x' has rule 'most'"),
+            (#""fires": ["a"]"#, #""fires": ["a", "zz"]"#, "type 't1' fires 'zz', which is not a first-level node"),
+            (#""fires": ["a"]"#, #""fires": ["x"]"#, "type 't1' fires 'x', which is not a first-level node"),
+            (#"{"name": "t2", "class": "Q", "fires": ["b", "c"]}"#, #"{"name": "t2", "class": "P", "fires": ["b", "c"]}"#, "class 'Q' has no input types"),
+            (#""class": "Q""#, #""class": "R""#, "type 't2' names class 'R', which is not in 'classes'"),
+            (#""fires": ["a"]}"#, #""fires": ["a"], "weight": -1}"#, "type 't1' has weight -1"),
+            (#""fires": ["a"]}"#, #""fires": ["a"], "weight": "x"}"#, "type 't1': 'weight' is not a number"),
+            (#""rule": "any"}"#, #""rule": "any", "g_minus": "mul:1.5"}"#, "level 2 node 'x': a g⁻ of b·x needs 0 ≤ b ≤ 1 (it is 1.5: that g⁻ increases λ)"),
+            (#""rule": "any"}"#, #""rule": "any", "g_plus": "mul:0.5"}"#, "level 2 node 'x': a g⁺ of a·x needs a > 1"),
+            (#""rule": "any"}"#, #""rule": "any", "colour": 1}"#, "level 2 node 'x' has an unknown key 'colour'"),
+            (#"{"name": "P", "from": ["x"]}"#, #"{"name": "P", "from": ["a"]}"#, "class 'P' depends on 'a' of level 1, not level 2"),
+            (#"["a", "b", "c"]"#, #"["a", "b", "b"]"#, "level 1 has two nodes named 'b'"),
+            (#", {"name": "Q", "from": ["y"]}"#, "", "'classes' is missing or has fewer than 2 classes"),
+            (#"{"levels""#, #"{levels""#, "g.json is not valid JSON"),
+        ]
+        for (from, to, message) in cases {
+            let bad = good.replacingOccurrences(of: from, with: to)
+            XCTAssertNotEqual(bad, good, "the case '\(message)' changed nothing")
+            XCTAssertThrowsError(try NeurashedSpec.parse(bad, source: "g.json"), message) { e in
+                XCTAssertTrue("\(e)".contains(message), "want '\(message)', got '\(e)'")
+                XCTAssertFalse("\(e)".contains("\n"), "one line: \(e)")
+            }
+        }
+    }
+
+    func testOverflowIsAnErrorNotInfinity() throws {
+        var s = NeurashedSettings()
+        s.iterations = 100_000; s.every = 1000; s.gPlus = .multiply(2)
+        XCTAssertThrowsError(try trainNeurashed(try NeurashedGraph.preset(.fig5), s)) { e in
+            XCTAssertTrue("\(e)".contains("the logits overflowed by iteration"), "\(e)")
+        }
+    }
+}
