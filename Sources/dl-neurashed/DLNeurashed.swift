@@ -7,7 +7,7 @@ struct DLNeurashed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-neurashed",
         abstract: "Su's neurashed model: a graph of feature levels, its training dynamics (Algorithm 1) and their trajectories.",
-        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
+        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
         discussion: """
             A graph is a JSON spec (docs/FORMAT.md, 'Neurashed graph specs') or a preset
             of the paper's: fig5 (Figure 5's information-bottleneck example), fig1
@@ -19,10 +19,11 @@ struct DLNeurashed: ParsableCommand {
               dl-neurashed train --preset fig5 -n 4000 --every 20 -o fig5.h5
               dl-neurashed spec fig1 > mine.json && dl-neurashed train mine.json -o run.h5
               dl-neurashed train --preset random --nodes 1000 --levels 4 --g-plus add:2 --g-minus mul:1 -o th1.h5
+              dl-neurashed elasticity --preset fig1 -n 200 > le.tsv
               dl-neurashed pathways --preset fig5
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Spec.self, Pathways.self]
+        subcommands: [Train.self, Elasticity.self, Spec.self, Pathways.self]
     )
 
     static func main() { ToolMain.run(DLNeurashed.self, tool: "dl-neurashed") }
@@ -118,5 +119,44 @@ struct Pathways: ParsableCommand {
             }
         }
         try common.outputTarget.write(text: out)
+    }
+}
+
+struct Elasticity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "Local elasticity (eq. 3.1) between every pair of input types, after training (TSV).",
+        discussion: """
+            Trains as `train` does (-n iterations; -n 0 measures at the start), then for
+            each base type x steps Algorithm 1 once on the batch {x} and reports
+            LE(x, x') = |Δz(x')| / |Δz(x)| for every type x'. Columns: base, base_class,
+            test, test_class, same_class (1 or 0), le, base_change (|Δz(x)|). The log
+            line gives the median LE of same-class and of cross-class pairs.
+            e.g.:
+              dl-neurashed elasticity --preset fig1 -n 200 > le.tsv
+              dl-neurashed elasticity mine.json -n 0 --g-plus add:1 --g-minus mul:1
+            """)
+
+    @OptionGroup var graph: GraphOptions
+    @OptionGroup var dynamics: DynamicsOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        let (g, _) = try graph.graph(seed: common.seed)
+        let s = dynamics.settings(seed: common.seed)
+        let (state, _) = try trainNeurashed(g, s)
+        let (le, own) = localElasticity(g, s, at: state)
+        var out = "base\tbase_class\ttest\ttest_class\tsame_class\tle\tbase_change\n"
+        for (b, base) in g.types.enumerated() {
+            for (t, test) in g.types.enumerated() {
+                let v = le[b][t].isFinite ? String(format: "%.6g", le[b][t]) : "NA"
+                out += "\(base.name)\t\(g.classes[base.classIndex].name)\t\(test.name)\t\(g.classes[test.classIndex].name)\t"
+                    + "\(base.classIndex == test.classIndex ? 1 : 0)\t\(v)\t\(String(format: "%.6g", own[b]))\n"
+            }
+        }
+        try common.outputTarget.write(text: out)
+        let (same, cross) = elasticitySummary(g, le)
+        Log.info(String(format: "after %d iterations: median LE %.4g between types of one class, %.4g across classes", s.iterations, same, cross))
     }
 }

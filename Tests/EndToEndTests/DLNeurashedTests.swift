@@ -47,6 +47,20 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertEqual(py.out, "ok\n")
     }
 
+    func testElasticityTable() throws {
+        let r = try sh("dl-neurashed elasticity --preset fig1 -n 0 --g-plus add:1 --g-minus mul:1 --init const:1 > le.tsv")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertTrue(r.stderr.contains("after 0 iterations: median LE"), r.stderr)
+        let rows = try String(contentsOfFile: dir + "/le.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.first, ["base", "base_class", "test", "test_class", "same_class", "le", "base_change"])
+        XCTAssertEqual(rows.count, 1 + 16)
+        let le = Dictionary(uniqueKeysWithValues: rows.dropFirst().map { ($0[0] + ">" + $0[2], Double($0[5]) ?? .nan) })
+        XCTAssertEqual(le["1a>1a"], 1)
+        XCTAssertGreaterThan(le["1a>1b"]!, le["1a>2"]!)
+        XCTAssertEqual(le["1a>3"], 0)
+        assertFails(try sh("dl-neurashed elasticity --preset fig1 -o le.h5x --g-minus add:1"), status: 2, mentions: "that g⁻ increases λ")
+    }
+
     func testBadInputIsOneLineAndNoFile() throws {
         try "{\"levels\": [[\"a\"], [{\"name\": \"x\", \"from\": [\"a\"], \"rule\": \"at-least 2\"}]], \"classes\": [], \"types\": []}"
             .write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)

@@ -152,4 +152,27 @@ final class NeurashedTests: XCTestCase {
             XCTAssertTrue("\(e)".contains("the logits overflowed by iteration"), "\(e)")
         }
     }
+
+    /// Eq. 3.1 on fig1 with g⁺ = x + 1, g⁻ = x from λ = η = 1: an update at 1a moves
+    /// 1b most, class 2 less, class 3 not at all; LE(x, x) = 1.
+    func testLocalElasticityFollowsSharedPathways() throws {
+        let g = try NeurashedGraph.preset(.fig1)
+        var s = NeurashedSettings()
+        s.gPlus = .add(1); s.gMinus = .multiply(1); s.initial = .constant(1)
+        let state = NeurashedState(g, s.initial, seed: 0)
+        let (le, own) = localElasticity(g, s, at: state)
+        XCTAssertEqual(le[0][0], 1)
+        XCTAssertGreaterThan(le[0][1], le[0][2])
+        XCTAssertGreaterThan(le[0][2], 0)
+        XCTAssertEqual(le[0][3], 0)
+        // By hand for base 1a: its λ on a1, a2, a4, b1, b2, b3, c1, c2 and η(1←c1), η(1←c2)
+        // go 1 → 2. Before, z(1a) = (4, 1, 0) (testScoresAndLogitsFollowEquation21);
+        // after, b1 = 2·(2 + 2) = 8, b2 = 2·2 = 4, b3 = 2·2 = 4, c1 = 2·12 = 24, c2 = 2·4 = 8,
+        // Z1 = 2·24 + 2·8 = 64, Z2 = 1·8 + 1·c3 (0) = 8, Z3 = 0: Δz = (60, 7, 0).
+        XCTAssertEqual(own[0], (60.0 * 60 + 7 * 7).squareRoot(), accuracy: 1e-9)
+        let (same, cross) = elasticitySummary(g, le)
+        XCTAssertGreaterThan(same, cross)
+        // The state is not changed by measuring, and one base's step does not leak into the next.
+        XCTAssertEqual(localElasticity(g, s, at: state).le, le)
+    }
 }

@@ -106,16 +106,69 @@ extension NeurashedGraph {
     }
 }
 
+/// One step of Algorithm 1 on a state: the update rules resolved per node, and
+/// the marks that make G's membership a comparison.
+public struct NeurashedStepper {
+    let g: NeurashedGraph
+    let s: NeurashedSettings
+    let plus: [UpdateRule], minus: [UpdateRule]
+    /// Flat indices of each type's pathway.
+    public let pathways: [Pathway]
+    let flatPaths: [[Int]]
+    var stamp: [Int], classStamp: [Int]
+    var mark = 0
+
+    public init(_ g: NeurashedGraph, _ s: NeurashedSettings) {
+        self.g = g; self.s = s
+        plus = g.levels.flatMap { $0.map { $0.gPlus ?? s.gPlus } }
+        minus = g.levels.flatMap { $0.map { $0.gMinus ?? s.gMinus } }
+        pathways = g.types.indices.map { g.pathway(ofType: $0) }
+        flatPaths = pathways.map { $0.flat(g) }
+        stamp = [Int](repeating: 0, count: g.nodeCount)
+        classStamp = [Int](repeating: 0, count: g.classCount)
+    }
+
+    /// λ_F ← g⁺(λ_F) on G, the union of `batch`'s pathways, g⁻ elsewhere (eqs. 2.2,
+    /// 2.3); η_{fF_j} ← g⁺ when f ∈ G and class j is in the batch, else g⁻.
+    public mutating func step(_ state: inout NeurashedState, batch: [Int]) {
+        mark += 1
+        for t in batch {
+            for f in flatPaths[t] { stamp[f] = mark }
+            classStamp[g.types[t].classIndex] = mark
+        }
+        for f in 0..<g.nodeCount { state.lambda[f] = stamp[f] == mark ? plus[f].apply(state.lambda[f]) : minus[f].apply(state.lambda[f]) }
+        let last = g.levels.count - 1
+        for j in 0..<g.classCount {
+            let on = classStamp[j] == mark
+            for (e, f) in g.classes[j].dependents.enumerated() {
+                let i = g.edgeStart[j] + e
+                state.eta[i] = on && stamp[g.node(last, Int(f))] == mark ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
+            }
+        }
+    }
+}
+
+/// Iteration `it`'s mini-batch: B types drawn by weight, with replacement.
+func drawBatch(_ g: NeurashedGraph, cumulative: [Double], size: Int, seed: UInt64, iteration it: Int) -> [Int] {
+    var rng = RNG(seed: seed, stream: .neurashedBatches, index: UInt64(it))
+    let total = cumulative.last!
+    return (0..<size).map { _ in
+        let u = rng.uniform() * total
+        var lo = 0, hi = cumulative.count - 1
+        while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > u { hi = mid } else { lo = mid + 1 } }
+        return lo
+    }
+}
+
 /// Runs Algorithm 1; `onRecord(iteration)` after each kept iteration (progress).
 /// Throws when λ or η overflow (a multiplicative g⁺ over too many iterations).
 public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
                            onRecord: (Int) -> Void = { _ in }) throws -> (state: NeurashedState, trajectory: NeurashedTrajectory) {
     var state = NeurashedState(g, s.initial, seed: s.seed)
-    let pathways = g.types.indices.map { g.pathway(ofType: $0) }
-    let flatPaths = pathways.map { $0.flat(g) }
+    var stepper = NeurashedStepper(g, s)
     var traj = NeurashedTrajectory()
     func keep(_ t: Int) throws {
-        let z = g.allLogits(state, pathways: pathways)
+        let z = g.allLogits(state, pathways: stepper.pathways)
         guard z.allSatisfy(\.isFinite) else {
             throw DLError.input("the logits overflowed by iteration \(t) (λ or η past float64's range under g⁺ = \(s.gPlus))",
                                 hint: "fewer --iterations, a g⁺ closer to x, or an additive g⁺ (add:C)")
@@ -128,32 +181,11 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     }
     try keep(0)
     guard s.iterations > 0 else { return (state, traj) }
-    // Types by weight: cumulative sums for a binary search.
     var cumulative: [Double] = []
     var acc = 0.0
     for t in g.types { acc += t.weight; cumulative.append(acc) }
-    let plus = (0..<g.levels.count).flatMap { l in g.levels[l].map { $0.gPlus ?? s.gPlus } }
-    let minus = (0..<g.levels.count).flatMap { l in g.levels[l].map { $0.gMinus ?? s.gMinus } }
-    let last = g.levels.count - 1
-    var stamp = [Int](repeating: 0, count: g.nodeCount)
-    var classStamp = [Int](repeating: 0, count: g.classCount)
     for it in 1...s.iterations {
-        var rng = RNG(seed: s.seed, stream: .neurashedBatches, index: UInt64(it))
-        for _ in 0..<s.batch {
-            let u = rng.uniform() * acc
-            var lo = 0, hi = cumulative.count - 1
-            while lo < hi { let mid = (lo + hi) / 2; if cumulative[mid] > u { hi = mid } else { lo = mid + 1 } }
-            for f in flatPaths[lo] { stamp[f] = it }
-            classStamp[g.types[lo].classIndex] = it
-        }
-        for f in 0..<g.nodeCount { state.lambda[f] = stamp[f] == it ? plus[f].apply(state.lambda[f]) : minus[f].apply(state.lambda[f]) }
-        for j in 0..<g.classCount {
-            let on = classStamp[j] == it
-            for (e, f) in g.classes[j].dependents.enumerated() {
-                let i = g.edgeStart[j] + e
-                state.eta[i] = on && stamp[g.node(last, Int(f))] == it ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
-            }
-        }
+        stepper.step(&state, batch: drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it))
         if it % s.every == 0 || it == s.iterations { try keep(it) }
     }
     return (state, traj)
