@@ -1,5 +1,5 @@
 # Th. 7 reproduced: Platonic Projections, every layer in closed form (dl-fit project).
-#   make -f pipelines/projections.mk BIN=.build/release OUT=out       (all of it: about 2 hours; with -j2 about 1: the 50-try deep sine alone is 45 minutes on one core)
+#   make -f pipelines/projections.mk BIN=.build/release OUT=out       (all of it: with -j2 38 minutes on a 2-core Zen 5, the 50-try deep sine 20 of them on one core)
 #   make -f pipelines/projections.mk sine deep-sine spirals checkerboard table7.2 table7.3
 # Outputs under $(TH7):
 # - sine.tsv: 1-16-16-1 CELU on the sine (Figure 7.3's code: α = β = 1, pinv), MSE per seed, 1 and 5 tries.
