@@ -7,7 +7,7 @@ struct DLNeurashed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-neurashed",
         abstract: "Su's neurashed model: a graph of feature levels, its training dynamics (Algorithm 1) and their trajectories.",
-        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
+        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed sparsity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
         discussion: """
             A graph is a JSON spec (docs/FORMAT.md, 'Neurashed graph specs') or a preset
             of the paper's: fig5 (Figure 5's information-bottleneck example), fig1
@@ -23,7 +23,7 @@ struct DLNeurashed: ParsableCommand {
               dl-neurashed pathways --preset fig5
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Elasticity.self, Spec.self, Pathways.self]
+        subcommands: [Train.self, Elasticity.self, Sparsity.self, Spec.self, Pathways.self]
     )
 
     static func main() { ToolMain.run(DLNeurashed.self, tool: "dl-neurashed") }
@@ -158,5 +158,36 @@ struct Elasticity: ParsableCommand {
         try common.outputTarget.write(text: out)
         let (same, cross) = elasticitySummary(g, le)
         Log.info(String(format: "after %d iterations: median LE %.4g between types of one class, %.4g across classes", s.iterations, same, cross))
+    }
+}
+
+struct Sparsity: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "How sparse the learned pathways are, level by level, after training (TSV; Figures 3-4).",
+        discussion: """
+            Trains as `train` does, then per level: nodes, nodes_90 (the fewest nodes
+            holding 90% of the level's λ mass), top_share (the largest λ's share) and
+            effective_nodes (2^H of λ/Σλ). Run it with --batch 1 and with --full-batch
+            to compare small- and full-batch training.
+            e.g.:
+              dl-neurashed sparsity --preset fig5 -n 1000 > small.tsv
+              dl-neurashed sparsity --preset fig5 -n 1000 --full-batch > full.tsv
+            """)
+
+    @OptionGroup var graph: GraphOptions
+    @OptionGroup var dynamics: DynamicsOptions
+    @OptionGroup var common: CommonOptions
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        let (g, _) = try graph.graph(seed: common.seed)
+        let s = dynamics.settings(seed: common.seed)
+        let (state, _) = try trainNeurashed(g, s)
+        var out = "level\tnodes\tnodes_90\ttop_share\teffective_nodes\n"
+        for r in sparsity(g, state) {
+            out += "\(r.level)\t\(r.nodes)\t\(r.nodesFor90)\t\(String(format: "%.6g", r.topShare))\t\(String(format: "%.6g", r.effectiveNodes))\n"
+        }
+        try common.outputTarget.write(text: out)
     }
 }

@@ -59,6 +59,13 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertGreaterThan(le["1a>1b"]!, le["1a>2"]!)
         XCTAssertEqual(le["1a>3"], 0)
         assertFails(try sh("dl-neurashed elasticity --preset fig1 -o le.h5x --g-minus add:1"), status: 2, mentions: "that g⁻ increases λ")
+        let sp = try sh("dl-neurashed sparsity --preset fig5 -n 500 && dl-neurashed sparsity --preset fig5 -n 500 --full-batch")
+        XCTAssertEqual(sp.status, 0, sp.stderr)
+        let tables = sp.out.components(separatedBy: "level\tnodes\tnodes_90\ttop_share\teffective_nodes\n").filter { !$0.isEmpty }
+        XCTAssertEqual(tables.count, 2, sp.out)
+        let level2 = tables.map { Int($0.split(separator: "\n")[1].split(separator: "\t")[2])! }
+        XCTAssertLessThan(level2[0], level2[1], "batch 1 is sparser than the full batch: \(sp.out)")
+        assertFails(try sh("dl-neurashed sparsity --preset fig5 --full-batch -b 4"), status: 2, mentions: "--full-batch takes every type once")
     }
 
     func testBadInputIsOneLineAndNoFile() throws {

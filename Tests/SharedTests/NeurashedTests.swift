@@ -175,4 +175,27 @@ final class NeurashedTests: XCTestCase {
         // The state is not changed by measuring, and one base's step does not leak into the next.
         XCTAssertEqual(localElasticity(g, s, at: state).le, le)
     }
+
+    /// Figures 3–4: batches of one type grow the shared nodes fastest (b2 fires for
+    /// every type of its class, b1 and b3 for half), so few nodes hold the λ mass; a
+    /// full batch fires every pathway each time and grows its nodes alike.
+    func testSmallBatchesLearnSparserPathways() throws {
+        let g = try NeurashedGraph.preset(.fig5)
+        var s = NeurashedSettings()
+        s.iterations = 600; s.every = 600
+        let small = sparsity(g, try trainNeurashed(g, s).state)
+        s.fullBatch = true
+        let full = sparsity(g, try trainNeurashed(g, s).state)
+        XCTAssertEqual(small.map(\.level), [1, 2])
+        XCTAssertLessThan(small[1].nodesFor90, full[1].nodesFor90)
+        XCTAssertLessThan(small[1].effectiveNodes, full[1].effectiveNodes)
+        XCTAssertGreaterThan(small[1].topShare, 0.5)
+        // Full batch: all six level-2 nodes fire every iteration and grow by the same factor,
+        // so their λ keep the start's spread: 5 or 6 of them hold 90%.
+        XCTAssertGreaterThanOrEqual(full[1].nodesFor90, 5)
+        // A uniform level: 2^H is its size, 90% takes 90% of its nodes.
+        let flat = sparsity(g, NeurashedState(g, .constant(1), seed: 0))
+        XCTAssertEqual(flat[0].effectiveNodes, 14, accuracy: 1e-9)
+        XCTAssertEqual(flat[0].nodesFor90, 13)
+    }
 }

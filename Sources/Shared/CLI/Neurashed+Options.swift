@@ -72,6 +72,8 @@ public struct RandomGraphOptions: ParsableArguments {
 public struct DynamicsOptions: ParsableArguments {
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Iterations of Algorithm 1.", valueName: "n")) public var iterations = 1000
     @Option(name: .shortAndLong, help: ArgumentHelp("Input types a mini-batch (drawn by weight, with replacement).", valueName: "B")) public var batch = 1
+    @Flag(name: .customLong("full-batch"), help: "Every input type in every batch, once (gradient descent rather than SGD).")
+    public var fullBatch = false
     @Option(help: ArgumentHelp("Keep the trajectory every K iterations (and at 0 and the last).", valueName: "K")) public var every = 10
     @Option(name: .customLong("g-plus"), help: ArgumentHelp("g⁺ for firing nodes and edges: mul:A (a·x, A > 1) or add:C (x + c, c > 0); A may be B^E.", valueName: "rule"))
     public var gPlus = "mul:1.022^11/4"
@@ -89,11 +91,12 @@ public struct DynamicsOptions: ParsableArguments {
         var s = NeurashedSettings()
         s.iterations = iterations; s.batch = batch; s.every = every; s.gPlus = p; s.gMinus = m
         if let why = s.problem() { throw ValidationError(why) }
+        if fullBatch && batch != 1 { throw ValidationError("--full-batch takes every type once: drop --batch") }
     }
 
     public func settings(seed: UInt64) -> NeurashedSettings {
         var s = NeurashedSettings()
-        s.iterations = iterations; s.batch = batch; s.every = every
+        s.iterations = iterations; s.batch = batch; s.every = every; s.fullBatch = fullBatch
         s.gPlus = UpdateRule(gPlus)!; s.gMinus = UpdateRule(gMinus)!
         s.initial = InitialValue(initial)!
         s.seed = seed

@@ -36,6 +36,8 @@ public enum InitialValue: Equatable, Sendable, CustomStringConvertible {
 public struct NeurashedSettings: Sendable {
     public var iterations = 1000
     public var batch = 1
+    /// Every type in every batch, once (gradient descent; `batch` unused).
+    public var fullBatch = false
     /// Keep the trajectory every this many iterations.
     public var every = 10
     /// The appendix's rules (Figure 5).
@@ -185,7 +187,7 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     var acc = 0.0
     for t in g.types { acc += t.weight; cumulative.append(acc) }
     for it in 1...s.iterations {
-        stepper.step(&state, batch: drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it))
+        stepper.step(&state, batch: s.fullBatch ? Array(g.types.indices) : drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it))
         if it % s.every == 0 || it == s.iterations { try keep(it) }
     }
     return (state, traj)
