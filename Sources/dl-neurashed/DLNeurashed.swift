@@ -141,11 +141,7 @@ struct Elasticity: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
-        let (g, _) = try graph.graph(seed: common.seed)
-        let s = dynamics.settings(seed: common.seed)
-        let (state, _) = try trainNeurashed(g, s)
+        let (g, s, state) = try trainedForAnalysis(graph, dynamics, common)
         let (le, own) = localElasticity(g, s, at: state)
         var out = "base\tbase_class\ttest\ttest_class\tsame_class\tle\tbase_change\n"
         for (b, base) in g.types.enumerated() {
@@ -179,15 +175,22 @@ struct Sparsity: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
-        let (g, _) = try graph.graph(seed: common.seed)
-        let s = dynamics.settings(seed: common.seed)
-        let (state, _) = try trainNeurashed(g, s)
+        let (g, s, state) = try trainedForAnalysis(graph, dynamics, common)
         var out = "level\tnodes\tnodes_90\ttop_share\teffective_nodes\n"
         for r in sparsity(g, state) {
             out += "\(r.level)\t\(r.nodes)\t\(r.nodesFor90)\t\(String(format: "%.6g", r.topShare))\t\(String(format: "%.6g", r.effectiveNodes))\n"
         }
         try common.outputTarget.write(text: out)
     }
+}
+
+/// What the analyses share: the flags applied, the output checked, the graph
+/// trained as `train` would, its final state.
+func trainedForAnalysis(_ graph: GraphOptions, _ dynamics: DynamicsOptions, _ common: CommonOptions) throws
+    -> (NeurashedGraph, NeurashedSettings, NeurashedState) {
+    common.apply()
+    try common.outputTarget.check(binary: false)
+    let (g, _) = try graph.graph(seed: common.seed)
+    let s = dynamics.settings(seed: common.seed)
+    return (g, s, try trainNeurashed(g, s).state)
 }
