@@ -7,7 +7,7 @@ struct DLNeurashed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-neurashed",
         abstract: "Su's neurashed model: a graph of feature levels, its training dynamics (Algorithm 1) and their trajectories.",
-        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed sparsity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
+        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed sparsity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed theorem1 [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
         discussion: """
             A graph is a JSON spec (docs/FORMAT.md, 'Neurashed graph specs') or a preset
             of the paper's: fig5 (Figure 5's information-bottleneck example), fig1
@@ -23,7 +23,7 @@ struct DLNeurashed: ParsableCommand {
               dl-neurashed pathways --preset fig5
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Elasticity.self, Sparsity.self, Spec.self, Pathways.self]
+        subcommands: [Train.self, Elasticity.self, Sparsity.self, Theorem1.self, Spec.self, Pathways.self]
     )
 
     static func main() { ToolMain.run(DLNeurashed.self, tool: "dl-neurashed") }
@@ -194,3 +194,77 @@ func trainedForAnalysis(_ graph: GraphOptions, _ dynamics: DynamicsOptions, _ co
     let s = dynamics.settings(seed: common.seed)
     return (g, s, try trainNeurashed(g, s).state)
 }
+
+struct Theorem1: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "theorem1",
+        abstract: "Theorems 1-2 on random graphs: ΔZ_j/ΔZ_j' after t rounds against (b1+b2)/b1, over a grid (TSV).",
+        discussion: """
+            For every combination of the grid: a random graph (m nodes a level, L levels,
+            K classes, b1 shared and b2 own nodes a level and class), λ from 0, η = 1,
+            g⁺ = x + c, g⁻ = x, each class's type trained t times in turn; then one
+            step at class 1. Columns: m, L, K, b1, b2, t, c, ratio (the simulation),
+            limit ((b1+b2)/b1, Theorem 1), expansion (the appendix's formula at this t).
+            Theorem 2 is the ratio's growth down a column of L.
+            e.g.:
+              dl-neurashed theorem1 --grid-shared 1,2,4 --grid-per-class 1,4 --grid-rounds 10,1000
+              dl-neurashed theorem1 --grid-levels 1,2,4,8,16,32 --grid-rounds 100
+            """)
+
+    @Option(name: .customLong("grid-nodes"), help: ArgumentHelp("Nodes a level (m), a list.", valueName: "m,…")) var nodes = "1000"
+    @Option(name: .customLong("grid-levels"), help: ArgumentHelp("Levels (L), a list.", valueName: "L,…")) var levels = "3"
+    @Option(name: .customLong("grid-shared"), help: ArgumentHelp("Shared nodes a level (b1), a list.", valueName: "b1,…")) var shared = "2"
+    @Option(name: .customLong("grid-per-class"), help: ArgumentHelp("Each class's own nodes a level (b2), a list.", valueName: "b2,…")) var perClass = "3"
+    @Option(name: .customLong("grid-rounds"), help: ArgumentHelp("Rounds t (each class trained t times), a list.", valueName: "t,…")) var rounds = "1000"
+    @Option(help: ArgumentHelp("Classes (K).", valueName: "K")) var classes = 2
+    @Option(help: ArgumentHelp("g⁺ = x + c.", valueName: "c")) var c = 2.0
+    @OptionGroup var common: CommonOptions
+
+    func list(_ text: String, _ flag: String, min: Int) throws -> [Int] {
+        let v = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
+        guard !v.isEmpty, v.allSatisfy({ $0 != nil && $0! >= min }) else {
+            throw ValidationError("--\(flag) '\(text)' is not a list of integers of at least \(min)")
+        }
+        return v.map { $0! }
+    }
+
+    func validate() throws {
+        guard c.isFinite, c > 0 else { throw ValidationError("--c must be positive and finite (g⁺ = x + c grows λ)") }
+        guard classes >= 2 else { throw ValidationError("--classes must be at least 2") }
+        _ = try grid()
+    }
+
+    func grid() throws -> [(RandomGraphSize, Int)] {
+        var out: [(RandomGraphSize, Int)] = []
+        for m in try list(nodes, "grid-nodes", min: 1) {
+            for l in try list(levels, "grid-levels", min: 1) {
+                for b1 in try list(shared, "grid-shared", min: 1) {
+                    for b2 in try list(perClass, "grid-per-class", min: 1) {
+                        let z = RandomGraphSize(nodesPerLevel: m, levels: l, classes: classes, shared: b1, perClass: b2)
+                        if let why = z.problem() { throw ValidationError("m = \(m), L = \(l), b1 = \(b1), b2 = \(b2): \(why)") }
+                        for t in try list(rounds, "grid-rounds", min: 1) { out.append((z, t)) }
+                    }
+                }
+            }
+        }
+        return out
+    }
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        let points = try grid()
+        let progress = Progress("theorem1", total: points.count, unit: "graphs")
+        var out = "m\tL\tK\tb1\tb2\tt\tc\tratio\tlimit\texpansion\n"
+        for (i, (z, t)) in points.enumerated() {
+            let p = try theorem1Point(z, rounds: t, c: c, seed: common.seed)
+            out += "\(z.nodesPerLevel)\t\(z.levels)\t\(z.classes)\t\(z.shared)\t\(z.perClass)\t\(t)\t\(formatNumber(c))\t"
+                + String(format: "%.6g\t%.6g\t%.6g\n", p.ratio, p.limit, p.expansion)
+            progress.update(i + 1)
+        }
+        progress.finish()
+        try common.outputTarget.write(text: out)
+    }
+}
+
+func formatNumber(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v) }

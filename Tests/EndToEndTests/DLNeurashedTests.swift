@@ -66,6 +66,27 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         let level2 = tables.map { Int($0.split(separator: "\n")[1].split(separator: "\t")[2])! }
         XCTAssertLessThan(level2[0], level2[1], "batch 1 is sparser than the full batch: \(sp.out)")
         assertFails(try sh("dl-neurashed sparsity --preset fig5 --full-batch -b 4"), status: 2, mentions: "--full-batch takes every type once")
+        assertFails(try sh("dl-neurashed train --preset fig5 --full-batch --cyclic -o x.h5"), status: 2, mentions: "--full-batch and --cyclic are two ways")
+        // Types in turn with g⁺ = x + 1, g⁻ = x from 0: 400 iterations fire each of fig5's 8 types 50 times;
+        // a1 (type 1a only) ends at 50, b2 (every class-1 type) at 200; η stays 1.
+        let cy = try sh("dl-neurashed train --preset fig5 -n 400 --every 400 --cyclic --fixed-eta --g-plus add:1 --g-minus mul:1 --init const:0 -q -o cy.h5")
+        XCTAssertEqual(cy.status, 0, cy.stderr)
+        try requireH5py()
+        let py = try sh("python3 -c \"import h5py; t = h5py.File('cy.h5')['trajectory']; l = t['lambda'][-1]; print(l[0], l[15], t['eta'][-1].min(), t['eta'][-1].max(), t.attrs['cyclic'])\"")
+        XCTAssertEqual(py.out, "50.0 200.0 1.0 1.0 1\n", py.stderr)
+    }
+
+    func testTheorem1Grid() throws {
+        let r = try sh("dl-neurashed theorem1 --grid-shared 1,2 --grid-per-class 3 --grid-rounds 10,1000 --grid-nodes 50 > t1.tsv")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/t1.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.first, ["m", "L", "K", "b1", "b2", "t", "c", "ratio", "limit", "expansion"])
+        XCTAssertEqual(rows.count, 5)
+        for row in rows.dropFirst() where row[5] == "1000" {
+            XCTAssertEqual(Double(row[7])!, Double(row[8])!, accuracy: 0.01, "\(row)")
+        }
+        assertFails(try sh("dl-neurashed theorem1 --grid-shared 1,x"), status: 2, mentions: "--grid-shared '1,x' is not a list of integers")
+        assertFails(try sh("dl-neurashed theorem1 --grid-nodes 5 --grid-per-class 3"), status: 2, mentions: "cannot hold b1 + K·b2")
     }
 
     func testBadInputIsOneLineAndNoFile() throws {

@@ -198,4 +198,22 @@ final class NeurashedTests: XCTestCase {
         XCTAssertEqual(flat[0].effectiveNodes, 14, accuracy: 1e-9)
         XCTAssertEqual(flat[0].nodesFor90, 13)
     }
+
+    /// Theorem 1: the simulated ratio is the appendix's expansion (exact on these
+    /// disjoint graphs) and tends to (b₁ + b₂)/b₁; Theorem 2: it grows with L.
+    func testTheorem1RatioMatchesTheExpansionAndLimit() throws {
+        for (b1, b2) in [(1, 1), (2, 3), (4, 1)] {
+            let z = RandomGraphSize(nodesPerLevel: 60, levels: 3, classes: 3, shared: b1, perClass: b2)
+            let near = try theorem1Point(z, rounds: 10, c: 2, seed: 1)
+            let far = try theorem1Point(z, rounds: 2000, c: 2, seed: 1)
+            XCTAssertEqual(near.ratio, near.expansion, accuracy: 1e-9 * near.expansion)
+            XCTAssertEqual(far.ratio, far.expansion, accuracy: 1e-9 * far.expansion)
+            XCTAssertEqual(far.limit, Double(b1 + b2) / Double(b1))
+            XCTAssertLessThan(abs(far.ratio - far.limit), abs(near.ratio - near.limit))
+            XCTAssertEqual(far.ratio, far.limit, accuracy: 0.01)
+        }
+        let byDepth = try [1, 4, 16].map { try theorem1Point(RandomGraphSize(nodesPerLevel: 30, levels: $0, classes: 2, shared: 1, perClass: 2), rounds: 5, c: 1, seed: 2).ratio }
+        XCTAssertEqual(byDepth[0], 3, accuracy: 1e-12)
+        XCTAssertLessThan(byDepth[0], byDepth[1]); XCTAssertLessThan(byDepth[1], byDepth[2])
+    }
 }

@@ -74,6 +74,10 @@ public struct DynamicsOptions: ParsableArguments {
     @Option(name: .shortAndLong, help: ArgumentHelp("Input types a mini-batch (drawn by weight, with replacement).", valueName: "B")) public var batch = 1
     @Flag(name: .customLong("full-batch"), help: "Every input type in every batch, once (gradient descent rather than SGD).")
     public var fullBatch = false
+    @Flag(help: "Take the types in turn (1, 2, …) instead of drawing them: equal counts, as Theorem 1 assumes.")
+    public var cyclic = false
+    @Flag(name: .customLong("fixed-eta"), help: "Hold η at 1: a logit is the sum of its class's last-level scores.")
+    public var fixedEta = false
     @Option(help: ArgumentHelp("Keep the trajectory every K iterations (and at 0 and the last).", valueName: "K")) public var every = 10
     @Option(name: .customLong("g-plus"), help: ArgumentHelp("g⁺ for firing nodes and edges: mul:A (a·x, A > 1) or add:C (x + c, c > 0); A may be B^E.", valueName: "rule"))
     public var gPlus = "mul:1.022^11/4"
@@ -90,6 +94,7 @@ public struct DynamicsOptions: ParsableArguments {
         guard InitialValue(initial) != nil else { throw ValidationError("--init '\(initial)' is not uniform:EPS (EPS > 0) or const:V (V ≥ 0)") }
         var s = NeurashedSettings()
         s.iterations = iterations; s.batch = batch; s.every = every; s.gPlus = p; s.gMinus = m
+        s.fullBatch = fullBatch; s.cyclic = cyclic
         if let why = s.problem() { throw ValidationError(why) }
         if fullBatch && batch != 1 { throw ValidationError("--full-batch takes every type once: drop --batch") }
     }
@@ -97,6 +102,7 @@ public struct DynamicsOptions: ParsableArguments {
     public func settings(seed: UInt64) -> NeurashedSettings {
         var s = NeurashedSettings()
         s.iterations = iterations; s.batch = batch; s.every = every; s.fullBatch = fullBatch
+        s.cyclic = cyclic; s.fixedEta = fixedEta
         s.gPlus = UpdateRule(gPlus)!; s.gMinus = UpdateRule(gMinus)!
         s.initial = InitialValue(initial)!
         s.seed = seed

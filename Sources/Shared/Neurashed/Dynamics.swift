@@ -38,6 +38,12 @@ public struct NeurashedSettings: Sendable {
     public var batch = 1
     /// Every type in every batch, once (gradient descent; `batch` unused).
     public var fullBatch = false
+    /// Batches of `batch` types taken in turn (type 1, 2, …, 1, …) instead of
+    /// drawn: equal counts per type, as Theorem 1 assumes.
+    public var cyclic = false
+    /// η = 1 throughout: a logit is the sum of its class's last-level scores
+    /// (Theorem 1's expansion counts λ's levels only).
+    public var fixedEta = false
     /// Keep the trajectory every this many iterations.
     public var every = 10
     /// The appendix's rules (Figure 5).
@@ -52,6 +58,7 @@ public struct NeurashedSettings: Sendable {
         if iterations < 0 || iterations > 1_000_000_000 { return "--iterations must lie in 0…10⁹" }
         if batch < 1 { return "--batch must be at least 1" }
         if every < 1 { return "--every must be at least 1" }
+        if fullBatch && cyclic { return "--full-batch and --cyclic are two ways of choosing batches: take one" }
         if let p = gPlus.plusProblem { return "--g-plus: \(p)" }
         if let p = gMinus.minusProblem { return "--g-minus: \(p)" }
         return nil
@@ -62,6 +69,11 @@ public struct NeurashedSettings: Sendable {
 public struct NeurashedState: Equatable, Sendable {
     public var lambda: [Double]
     public var eta: [Double]
+
+    public init(_ g: NeurashedGraph, _ initial: InitialValue, seed: UInt64, fixedEta: Bool = false) {
+        self.init(g, initial, seed: seed)
+        if fixedEta { eta = [Double](repeating: 1, count: g.edgeCount) }
+    }
 
     public init(_ g: NeurashedGraph, _ initial: InitialValue, seed: UInt64) {
         switch initial {
@@ -139,6 +151,7 @@ public struct NeurashedStepper {
             classStamp[g.types[t].classIndex] = mark
         }
         for f in 0..<g.nodeCount { state.lambda[f] = stamp[f] == mark ? plus[f].apply(state.lambda[f]) : minus[f].apply(state.lambda[f]) }
+        if s.fixedEta { return }
         let last = g.levels.count - 1
         for j in 0..<g.classCount {
             let on = classStamp[j] == mark
@@ -166,7 +179,7 @@ func drawBatch(_ g: NeurashedGraph, cumulative: [Double], size: Int, seed: UInt6
 /// Throws when λ or η overflow (a multiplicative g⁺ over too many iterations).
 public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
                            onRecord: (Int) -> Void = { _ in }) throws -> (state: NeurashedState, trajectory: NeurashedTrajectory) {
-    var state = NeurashedState(g, s.initial, seed: s.seed)
+    var state = NeurashedState(g, s.initial, seed: s.seed, fixedEta: s.fixedEta)
     var stepper = NeurashedStepper(g, s)
     var traj = NeurashedTrajectory()
     func keep(_ t: Int) throws {
@@ -187,7 +200,11 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     var acc = 0.0
     for t in g.types { acc += t.weight; cumulative.append(acc) }
     for it in 1...s.iterations {
-        stepper.step(&state, batch: s.fullBatch ? Array(g.types.indices) : drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it))
+        let batch: [Int]
+        if s.fullBatch { batch = Array(g.types.indices) }
+        else if s.cyclic { batch = (0..<s.batch).map { ((it - 1) * s.batch + $0) % g.types.count } }
+        else { batch = drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it) }
+        stepper.step(&state, batch: batch)
         if it % s.every == 0 || it == s.iterations { try keep(it) }
     }
     return (state, traj)

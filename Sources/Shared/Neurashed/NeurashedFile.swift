@@ -5,7 +5,7 @@
 //   /graph/spec    uint8 [bytes]: the graph's JSON spec (graphs up to 100,000 nodes)
 //   /graph/node_level int32 [nodes], /graph/edge_class int32 [edges],
 //   /graph/edge_node int64 [edges] (flat node index), /graph/type_class int32 [types]
-//   /trajectory    attrs g_plus, g_minus, initial, batch, full_batch, iterations, every, seed
+//   /trajectory    attrs g_plus, g_minus, initial, batch, full_batch, cyclic, fixed_eta, iterations, every, seed
 //   /trajectory/iteration int64 [T], lambda float64 [T, nodes], eta float64 [T, edges],
 //   /trajectory/logits float64 [T, types, classes], accuracy, loss float64 [T]
 
@@ -60,7 +60,7 @@ public func writeNeurashedFile(_ g: NeurashedGraph, source: GraphSource, setting
     try tr.setAttribute("g_plus", s.gPlus.description)
     try tr.setAttribute("g_minus", s.gMinus.description)
     try tr.setAttribute("initial", s.initial.description)
-    for (k, v) in [("batch", s.fullBatch ? g.types.count : s.batch), ("full_batch", s.fullBatch ? 1 : 0), ("iterations", s.iterations), ("every", s.every)] {
+    for (k, v) in [("batch", s.fullBatch ? g.types.count : s.batch), ("full_batch", s.fullBatch ? 1 : 0), ("cyclic", s.cyclic ? 1 : 0), ("fixed_eta", s.fixedEta ? 1 : 0), ("iterations", s.iterations), ("every", s.every)] {
         try tr.setAttribute(k, v)
     }
     try tr.setAttribute("seed", .integer(Int64(bitPattern: s.seed)))
