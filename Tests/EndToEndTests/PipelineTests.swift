@@ -70,6 +70,31 @@ final class PipelineEndToEndTests: EndToEndCase {
 
     /// Th. 7's reproduction (pipelines/projections.mk), small: every table has its
     /// rows, the thesis' numbers stand beside ours, and re-running finds it done.
+    /// pipelines/neurashed.mk at small sizes: every table, the summary's claims
+    /// holding (LE ordering, sparsity, Theorem 1's limit, Theorem 2's growth), and
+    /// nothing left to remake.
+    func testNeurashedPipeline() throws {
+        guard Shell.have("make") else { throw XCTSkip("make is not installed") }
+        let small = #"NR_LE_ITERATIONS=100 NR_SPARSE_ITERATIONS=300 TH1_SHARED=1,2 TH1_PER_CLASS=3 TH1_ROUNDS=10,5000 TH2_LEVELS=1,8,64 TH2_ROUNDS=1,10 PLOTS="#
+        let make = "make -s -f \(Shell.repoRoot)/pipelines/neurashed.mk BIN=\(Shell.binDir) OUT=out \(small)"
+        let r = try sh(make)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let summary = try String(contentsOfFile: dir + "/out/neurashed/summary.tsv", encoding: .utf8).split(separator: "\n")
+            .map { $0.split(separator: "\t", omittingEmptySubsequences: false).map(String.init) }
+        XCTAssertEqual(summary.first, ["claim", "paper", "ours"])
+        XCTAssertTrue(summary.dropFirst().allSatisfy { $0.count == 3 }, "\(summary)")
+        let le = try XCTUnwrap(summary.first { $0[0].hasPrefix("local elasticity, fig1, update at 1a") })[2]
+            .components(separatedBy: " > ").map { Double($0)! }
+        XCTAssertTrue(le[0] > le[1] && le[1] > le[2], "\(le)")
+        let th1 = summary.filter { $0[0].hasPrefix("Theorem 1") }
+        XCTAssertEqual(th1.count, 2, "b1 = 1, 2 at the largest t")
+        for row in th1 { XCTAssertEqual(Double(row[2])!, Double(row[1].components(separatedBy: "= ").last!)!, accuracy: 0.01, "\(row)") }
+        let th2 = try XCTUnwrap(summary.first { $0[0].hasPrefix("Theorem 2") })[2].components(separatedBy: ", ").map { Double($0)! }
+        XCTAssertTrue(th2[0] < th2[1] && th2[1] < th2[2], "\(th2)")
+        let again = try sh(make.replacingOccurrences(of: "make -s", with: "make -q"))
+        XCTAssertEqual(again.status, 0, again.stderr)
+    }
+
     func testSmallProjectionsPipeline() throws {
         guard Shell.have("make") else { throw XCTSkip("make is not installed") }
         try XCTSkipUnless(FileManager.default.fileExists(atPath: fashionDir), "dataset-fashion-mnist is not installed")
