@@ -7,8 +7,10 @@
 #   of one type against the full batch: nodes holding 90% of each level's λ.
 # - theorem1.tsv (Theorem 1): ΔZ_j/ΔZ_j' on random graphs over b1, b2 and t,
 #   beside (b1+b2)/b1; theorem2.tsv, .png (Theorem 2): the ratio against L.
+# - information.tsv, .png (Figure 5, right): I(level; input type) and I(level; label)
+#   on fig5 over NR_IB_ITERATIONS iterations (noisy-mixture estimate, dl-neurashed
+#   information --help).
 # - summary.tsv: the paper's claims beside ours.
-# Not here yet: Figure 5's information bottleneck (mutual information).
 
 SHELL := /bin/bash
 .SHELLFLAGS := -eu -o pipefail -c
@@ -19,19 +21,29 @@ NR ?= $(OUT)/neurashed
 NRT := $(BIN)/dl-neurashed
 NR_LE_ITERATIONS ?= 200
 NR_SPARSE_ITERATIONS ?= 1000
+NR_IB_ITERATIONS ?= 1000
+NR_IB_EVERY ?= 10
 TH1_SHARED ?= 1,2,4,8
 TH1_PER_CLASS ?= 1,4,16
 TH1_ROUNDS ?= 10,100,10000
 TH2_LEVELS ?= 1,2,4,8,16,32,64
 TH2_ROUNDS ?= 1,10,100
-PLOTS ?= $(if $(shell command -v gnuplot),$(NR)/theorem2.png,$(warning gnuplot not found: no plots))
+PLOTS ?= $(if $(shell command -v gnuplot),$(NR)/theorem2.png $(NR)/information.png,$(warning gnuplot not found: no plots))
 
-.PHONY: all elasticity sparsity theorem1 theorem2
+.PHONY: all information elasticity sparsity theorem1 theorem2
 all: $(NR)/summary.tsv $(PLOTS)
+information: $(NR)/information.tsv
 elasticity: $(NR)/elasticity-fig1.tsv
 sparsity: $(NR)/sparsity.tsv
 theorem1: $(NR)/theorem1.tsv
 theorem2: $(NR)/theorem2.tsv
+
+$(NR)/information.tsv: $(NRT)
+	mkdir -p $(@D)
+	$(NRT) information --preset fig5 -n $(NR_IB_ITERATIONS) --every $(NR_IB_EVERY) -q > $@.tmp && mv $@.tmp $@
+
+$(NR)/information.png: $(NR)/information.tsv $(dir $(lastword $(MAKEFILE_LIST)))neurashed-information.gp
+	gnuplot -e "in='$<'; out='$@'" $(dir $(lastword $(MAKEFILE_LIST)))neurashed-information.gp
 
 $(NR)/elasticity-fig1.tsv: $(NRT)
 	mkdir -p $(@D)
@@ -55,8 +67,11 @@ $(NR)/theorem2.png: $(NR)/theorem2.tsv $(dir $(lastword $(MAKEFILE_LIST)))neuras
 	gnuplot -e "in='$<'; out='$@'" $(dir $(lastword $(MAKEFILE_LIST)))neurashed-theorem2.gp
 
 # The paper's claims beside our numbers.
-$(NR)/summary.tsv: $(NR)/elasticity-fig1.tsv $(NR)/sparsity.tsv $(NR)/theorem1.tsv $(NR)/theorem2.tsv
+$(NR)/summary.tsv: $(NR)/information.tsv $(NR)/elasticity-fig1.tsv $(NR)/sparsity.tsv $(NR)/theorem1.tsv $(NR)/theorem2.tsv
 	{ printf 'claim\tpaper\tours\n'; \
+	  awk -F'\t' 'NR > 1 && $$2 == 2 { if (first == "") { first = $$3; fl = $$4 } if ($$3 + 0 > peak) peak = $$3 + 0; last = $$3; ll = $$4; it = $$1 } END { \
+	    printf "information bottleneck, fig5, level 2: I(T; input) at the start, its peak, at iteration %s\trises to 2 bits, falls to 1\t%s, %.4f, %s bits\n", it, first, peak, last; \
+	    printf "information bottleneck, fig5, level 2: I(T; label) at the start and at iteration %s\tstays 1 bit\t%s, %s bits\n", it, fl, ll }' $(NR)/information.tsv; \
 	  awk -F'\t' 'NR > 1 && $$1 == "1a" { le[$$3] = $$6 } END { \
 	    printf "local elasticity, fig1, update at 1a: LE on 1b > class 2 > class 3\tsame class > similar class > other class\t%s > %s > %s\n", le["1b"], le["2"], le["3"] }' $(NR)/elasticity-fig1.tsv; \
 	  awk -F'\t' 'NR > 1 && $$2 != $$4 && $$6 != "NA" { if ($$5 == 1) { s += $$6; ns++ } else { c[$$2 "-" $$4] += $$6; nc[$$2 "-" $$4]++ } } END { \

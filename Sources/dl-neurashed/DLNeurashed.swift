@@ -7,7 +7,7 @@ struct DLNeurashed: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "dl-neurashed",
         abstract: "Su's neurashed model: a graph of feature levels, its training dynamics (Algorithm 1) and their trajectories.",
-        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed sparsity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed theorem1 [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
+        usage: "dl-neurashed train (SPEC | --preset NAME) [OPTIONS] -o RUN\n       dl-neurashed information (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed elasticity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed sparsity (SPEC | --preset NAME) [OPTIONS]\n       dl-neurashed theorem1 [OPTIONS]\n       dl-neurashed spec NAME\n       dl-neurashed pathways (SPEC | --preset NAME)",
         discussion: """
             A graph is a JSON spec (docs/FORMAT.md, 'Neurashed graph specs') or a preset
             of the paper's: fig5 (Figure 5's information-bottleneck example), fig1
@@ -23,7 +23,7 @@ struct DLNeurashed: ParsableCommand {
               dl-neurashed pathways --preset fig5
             """,
         version: dlVersionReport,
-        subcommands: [Train.self, Elasticity.self, Sparsity.self, Theorem1.self, Spec.self, Pathways.self]
+        subcommands: [Train.self, Information.self, Elasticity.self, Sparsity.self, Theorem1.self, Spec.self, Pathways.self]
     )
 
     static func main() { ToolMain.run(DLNeurashed.self, tool: "dl-neurashed") }
@@ -268,3 +268,59 @@ struct Theorem1: ParsableCommand {
 }
 
 func formatNumber(_ v: Double) -> String { v == v.rounded() && abs(v) < 1e15 ? String(Int64(v)) : String(format: "%.6g", v) }
+
+struct Information: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        abstract: "The information bottleneck (Figure 5): I(level; input type) and I(level; label) over training (TSV).",
+        discussion: """
+            Trains as `train` does and, at every kept iteration (--every), takes each
+            level's view of every type (--view factors: the λ of its firing nodes, 0
+            elsewhere; scores: their scores S), scaled by the largest norm among them, adds
+            Gaussian noise of standard deviation --noise, and estimates both mutual
+            informations of that noisy mixture by Monte Carlo (--samples draws a type,
+            the same draws at every iteration), in bits. Columns: iteration, level,
+            i_input, i_label. Figure 5's expectation on fig5: I(level 2; input) rises
+            to 2 bits and falls to 1, I(level 2; label) stays at 1.
+            e.g.:
+              dl-neurashed information --preset fig5 -n 3000 --every 25 > ib.tsv
+              dl-neurashed information --preset fig5 -n 3000 --noise 0.05 --samples 400
+            """)
+
+    @OptionGroup var graph: GraphOptions
+    @OptionGroup var dynamics: DynamicsOptions
+    @Option(help: ArgumentHelp("Standard deviation of the noise added to the scaled scores.", valueName: "σ")) var noise = 0.1
+    @Option(help: ArgumentHelp("Monte Carlo draws a type.", valueName: "n")) var samples = 200
+    @Option(help: ArgumentHelp("What a level shows: factors (λ of its firing nodes) or scores (S).", valueName: "view")) var view = "factors"
+
+    @OptionGroup var common: CommonOptions
+
+    func validate() throws {
+        guard noise.isFinite, noise > 0 else { throw ValidationError("--noise must be positive and finite") }
+        guard (1...100_000).contains(samples) else { throw ValidationError("--samples must lie in 1…100000") }
+        guard LevelView(rawValue: view) != nil else { throw ValidationError("--view is factors or scores, not '\(view)'") }
+    }
+
+    func run() throws {
+        common.apply()
+        try common.outputTarget.check(binary: false)
+        let (g, _) = try graph.graph(seed: common.seed)
+        guard g.types.count <= 4096 else { throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)") }
+        let s = dynamics.settings(seed: common.seed)
+        let (_, traj) = try trainNeurashed(g, s)
+        let draws = g.levels.indices.map { NoiseDraws(types: g.types.count, samples: samples, dims: g.levels[$0].count, seed: common.seed, level: $0) }
+        let classes = g.types.map(\.classIndex), weights = g.types.map(\.weight)
+        var out = "iteration\tlevel\ti_input\ti_label\n"
+        let progress = Progress("information", total: traj.iterations.count, unit: "iterations kept")
+        for (k, it) in traj.iterations.enumerated() {
+            let lambda = Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)])
+            for l in g.levels.indices {
+                let rep = levelRepresentation(g, lambda, level: l, view: LevelView(rawValue: view)!)
+                let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
+                out += "\(it)\t\(l + 1)\t" + String(format: "%.4f\t%.4f\n", ix, iy)
+            }
+            progress.update(k + 1)
+        }
+        progress.finish()
+        try common.outputTarget.write(text: out)
+    }
+}

@@ -76,6 +76,17 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertEqual(py.out, "50.0 200.0 1.0 1.0 1\n", py.stderr)
     }
 
+    func testInformationTable() throws {
+        let r = try sh("dl-neurashed information --preset fig5 -n 400 --every 200 --samples 100 > ib.tsv && dl-neurashed information --preset fig5 -n 400 --every 200 --samples 100 -q | cmp - ib.tsv")
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let rows = try String(contentsOfFile: dir + "/ib.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+        XCTAssertEqual(rows.first, ["iteration", "level", "i_input", "i_label"])
+        XCTAssertEqual(rows.dropFirst().map { $0[0] + "/" + $0[1] }, ["0/1", "0/2", "200/1", "200/2", "400/1", "400/2"])
+        XCTAssertEqual(Double(rows[6][2])!, 1, accuracy: 0.02, "level 2 forgets the halves: \(rows)")
+        assertFails(try sh("dl-neurashed information --preset fig5 --noise 0"), status: 2, mentions: "--noise must be positive")
+        assertFails(try sh("dl-neurashed information --preset fig5 --view pixels"), status: 2, mentions: "--view is factors or scores")
+    }
+
     func testTheorem1Grid() throws {
         let r = try sh("dl-neurashed theorem1 --grid-shared 1,2 --grid-per-class 3 --grid-rounds 10,1000 --grid-nodes 50 > t1.tsv")
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -14,7 +14,7 @@ final class HelpSnapshotTests: EndToEndCase {
         "dl-kfilter", "dl-compress", "dl-compress pack", "dl-compress series", "dl-compress bench",
         "dl-layerwise", "dl-layerwise train", "dl-layerwise step", "dl-layerwise stack",
         "dl-measure", "dl-measure lsd", "dl-measure redundancy", "dl-measure entropy", "dl-measure rank", "dl-measure accuracy",
-        "dl-neurashed", "dl-neurashed train", "dl-neurashed elasticity", "dl-neurashed sparsity", "dl-neurashed theorem1", "dl-neurashed spec", "dl-neurashed pathways",
+        "dl-neurashed", "dl-neurashed train", "dl-neurashed information", "dl-neurashed elasticity", "dl-neurashed sparsity", "dl-neurashed theorem1", "dl-neurashed spec", "dl-neurashed pathways",
     ]
 
     func testEveryHelpMatchesItsSnapshot() throws {

@@ -75,7 +75,7 @@ final class PipelineEndToEndTests: EndToEndCase {
     /// nothing left to remake.
     func testNeurashedPipeline() throws {
         guard Shell.have("make") else { throw XCTSkip("make is not installed") }
-        let small = #"NR_LE_ITERATIONS=100 NR_SPARSE_ITERATIONS=300 TH1_SHARED=1,2 TH1_PER_CLASS=3 TH1_ROUNDS=10,5000 TH2_LEVELS=1,8,64 TH2_ROUNDS=1,10 PLOTS="#
+        let small = #"NR_IB_ITERATIONS=400 NR_IB_EVERY=100 NR_LE_ITERATIONS=100 NR_SPARSE_ITERATIONS=300 TH1_SHARED=1,2 TH1_PER_CLASS=3 TH1_ROUNDS=10,5000 TH2_LEVELS=1,8,64 TH2_ROUNDS=1,10 PLOTS="#
         let make = "make -s -f \(Shell.repoRoot)/pipelines/neurashed.mk BIN=\(Shell.binDir) OUT=out \(small)"
         let r = try sh(make)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -86,6 +86,9 @@ final class PipelineEndToEndTests: EndToEndCase {
         let le = try XCTUnwrap(summary.first { $0[0].hasPrefix("local elasticity, fig1, update at 1a") })[2]
             .components(separatedBy: " > ").map { Double($0)! }
         XCTAssertTrue(le[0] > le[1] && le[1] > le[2], "\(le)")
+        let ib = try XCTUnwrap(summary.first { $0[0].hasPrefix("information bottleneck, fig5, level 2: I(T; input)") })[2]
+            .replacingOccurrences(of: " bits", with: "").components(separatedBy: ", ").map { Double($0)! }
+        XCTAssertEqual(ib[0], 2, accuracy: 0.05); XCTAssertEqual(ib[2], 1, accuracy: 0.02)
         let th1 = summary.filter { $0[0].hasPrefix("Theorem 1") }
         XCTAssertEqual(th1.count, 2, "b1 = 1, 2 at the largest t")
         for row in th1 { XCTAssertEqual(Double(row[2])!, Double(row[1].components(separatedBy: "= ").last!)!, accuracy: 0.01, "\(row)") }

@@ -216,4 +216,44 @@ final class NeurashedTests: XCTestCase {
         XCTAssertEqual(byDepth[0], 3, accuracy: 1e-12)
         XCTAssertLessThan(byDepth[0], byDepth[1]); XCTAssertLessThan(byDepth[1], byDepth[2])
     }
+
+    /// The noisy-mixture estimate on configurations with known answers: far-apart
+    /// centres carry log₂(n) bits about X, coinciding ones none; the label's
+    /// information is H(Y) when the classes are apart.
+    func testMutualInformationEstimate() {
+        let draws = NoiseDraws(types: 4, samples: 400, dims: 2, seed: 1, level: 0)
+        let apart = [[0.0, 0], [1, 0], [0, 1], [1, 1]]
+        let (ix, iy) = mutualInformation(apart, classes: [0, 0, 1, 1], weights: [1, 1, 1, 1], noise: 0.01, draws: draws)
+        XCTAssertEqual(ix, 2, accuracy: 1e-6); XCTAssertEqual(iy, 1, accuracy: 1e-6)
+        // Types 1, 2 of class 0 at one point, types 3, 4 of class 1 at another: 1 bit each.
+        let paired = [[0.0, 0], [0, 0], [1, 1], [1, 1]]
+        let (px, py) = mutualInformation(paired, classes: [0, 0, 1, 1], weights: [1, 1, 1, 1], noise: 0.01, draws: draws)
+        XCTAssertEqual(px, 1, accuracy: 1e-6); XCTAssertEqual(py, 1, accuracy: 1e-6)
+        let (zx, zy) = mutualInformation([[0.5, 0.5], [0.5, 0.5], [0.5, 0.5], [0.5, 0.5]], classes: [0, 0, 1, 1], weights: [1, 1, 1, 1], noise: 0.1, draws: draws)
+        XCTAssertEqual(zx, 0, accuracy: 1e-9); XCTAssertEqual(zy, 0, accuracy: 1e-9)
+        // Noise as large as the spacing loses part of it, never more than all.
+        let (nx, _) = mutualInformation(apart, classes: [0, 0, 1, 1], weights: [1, 1, 1, 1], noise: 0.5, draws: draws)
+        XCTAssertGreaterThan(nx, 0.2); XCTAssertLessThan(nx, 1.5)
+        // Unequal weights: p(x) follows them, I(T; X) = H(X) when apart.
+        let (wx, _) = mutualInformation(apart, classes: [0, 0, 1, 1], weights: [2, 1, 1, 0.0001], noise: 0.01, draws: draws)
+        XCTAssertEqual(wx, 1.5, accuracy: 0.01)
+    }
+
+    /// Figure 5 (the appendix): on fig5 with its update rules, level 2 tells the two
+    /// halves of each class apart at first (2 bits about the 8 types), and only the
+    /// class once b2 dwarfs b1 and b3 (1 bit); about the label it keeps 1 bit.
+    func testFigure5BottleneckOnLevel2() throws {
+        let g = try NeurashedGraph.preset(.fig5)
+        var s = NeurashedSettings()
+        s.iterations = 400; s.every = 400
+        let (_, traj) = try trainNeurashed(g, s)
+        let draws = NoiseDraws(types: 8, samples: 200, dims: 6, seed: 0, level: 1)
+        let mi = (0..<2).map { k in
+            mutualInformation(levelRepresentation(g, Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)]), level: 1),
+                              classes: g.types.map(\.classIndex), weights: g.types.map(\.weight), noise: 0.1, draws: draws)
+        }
+        XCTAssertEqual(mi[0].input, 2, accuracy: 0.05)
+        XCTAssertEqual(mi[1].input, 1, accuracy: 0.01)
+        XCTAssertEqual(mi[0].label, 1, accuracy: 0.01); XCTAssertEqual(mi[1].label, 1, accuracy: 0.01)
+    }
 }

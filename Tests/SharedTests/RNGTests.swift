@@ -70,7 +70,7 @@ final class RNGTests: XCTestCase {
         streams += (0...2).map { .rowShuffle(split: $0) }
         streams += deep.map { .initialWeights(layer: $0) } + [1, 2, 99, 10_000_000].map { .epochOrder(epoch: $0) }
         streams += deep.map { .inputDropout(layer: $0) } + deep.map { .gradientDropout(layer: $0) }
-        streams += [0, 1, 9000].map { .decisionWeights(segment: $0) } + [0, 1, 9000].map { .segmentRun(segment: $0) } + [.robinOrder] + [0, 1, 10_000].map { .projection(layer: $0) } + [.neurashedGraph, .neurashedInit, .neurashedBatches]
+        streams += [0, 1, 9000].map { .decisionWeights(segment: $0) } + [0, 1, 9000].map { .segmentRun(segment: $0) } + [.robinOrder] + [0, 1, 10_000].map { .projection(layer: $0) } + [.neurashedGraph, .neurashedInit, .neurashedBatches, .neurashedNoise]
         XCTAssertEqual(Set(streams.map(\.number)).count, streams.count, "two named streams share a number")
         for s in streams { XCTAssertNotNil(family(s), "\(s) is outside every family") }
         XCTAssertEqual(family(.initialWeights(layer: 9000)), "initialWeights (deep)")

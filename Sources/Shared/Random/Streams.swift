@@ -31,8 +31,8 @@ public enum RandomStream: Hashable, Sendable {
     /// The order of the segments in each round of random robin (Th. Algorithm 4; substream: the round).
     case robinOrder
     /// Neurashed: a `random` preset's graph; the initial λ and η; the mini-batches
-    /// of types (substream: the iteration).
-    case neurashedGraph, neurashedInit, neurashedBatches
+    /// of types (substream: the iteration); the noise of the mutual-information estimate.
+    case neurashedGraph, neurashedInit, neurashedBatches, neurashedNoise
 
     /// The stream number.
     public var number: UInt64 {
@@ -54,6 +54,7 @@ public enum RandomStream: Hashable, Sendable {
         case .neurashedGraph: return 201
         case .neurashedInit: return 202
         case .neurashedBatches: return 203
+        case .neurashedNoise: return 204
         case .projection(let i): return 6 * Self.high + UInt64(clamping: min(max(i, 0), Self.maxLayer))
         }
     }
@@ -70,6 +71,6 @@ public enum RandomStream: Hashable, Sendable {
         ("initialWeights (deep)", (high + 9000)...(2 * high - 1)),
         ("inputDropout", (2 * high)...(3 * high - 1)), ("gradientDropout", (3 * high)...(4 * high - 1)),
         ("decisionWeights", (4 * high)...(5 * high - 1)), ("segmentRun", (5 * high)...(6 * high - 1)), ("robinOrder", 12...12),
-        ("projection", (6 * high)...(7 * high - 1)), ("neurashed", 201...203),
+        ("projection", (6 * high)...(7 * high - 1)), ("neurashed", 201...204),
     ]
 }
