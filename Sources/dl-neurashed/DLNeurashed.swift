@@ -52,6 +52,7 @@ struct Train: ParsableCommand {
         try common.outputTarget.check()
         let (g, source) = try graph.graph(seed: common.seed)
         let s = dynamics.settings(seed: common.seed)
+        try checkRun(g, s)
         Log.info("\(g.levels.count) feature levels (\(g.levels.map { String($0.count) }.joined(separator: ", ")) nodes), \(g.classCount) classes, \(g.types.count) input types")
         let progress = Progress("train", total: s.iterations, unit: "iterations")
         let (_, trajectory) = try trainNeurashed(g, s) { progress.update($0) }
@@ -230,7 +231,7 @@ struct Theorem1: ParsableCommand {
 
     func validate() throws {
         guard c.isFinite, c > 0 else { throw ValidationError("--c must be positive and finite (g⁺ = x + c grows λ)") }
-        guard classes >= 2 else { throw ValidationError("--classes must be at least 2") }
+        guard (2...1000).contains(classes) else { throw ValidationError("--classes must lie in 2…1000") }
         _ = try grid()
     }
 
@@ -242,7 +243,10 @@ struct Theorem1: ParsableCommand {
                     for b2 in try list(perClass, "grid-per-class", min: 1) {
                         let z = RandomGraphSize(nodesPerLevel: m, levels: l, classes: classes, shared: b1, perClass: b2)
                         if let why = z.problem() { throw ValidationError("m = \(m), L = \(l), b1 = \(b1), b2 = \(b2): \(why)") }
-                        for t in try list(rounds, "grid-rounds", min: 1) { out.append((z, t)) }
+                        for t in try list(rounds, "grid-rounds", min: 1) {
+                            guard t <= 1_000_000_000 / classes else { throw ValidationError("--grid-rounds \(t) × \(classes) classes is more than 10⁹ iterations") }
+                            out.append((z, t))
+                        }
                     }
                 }
             }
@@ -295,7 +299,7 @@ struct Information: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard noise.isFinite, noise > 0 else { throw ValidationError("--noise must be positive and finite") }
+        guard noise.isFinite, noise >= 1e-100 else { throw ValidationError("--noise must be positive (at least 1e-100) and finite") }
         guard (1...100_000).contains(samples) else { throw ValidationError("--samples must lie in 1…100000") }
         guard LevelView(rawValue: view) != nil else { throw ValidationError("--view is factors or scores, not '\(view)'") }
     }
@@ -306,6 +310,10 @@ struct Information: ParsableCommand {
         let (g, _) = try graph.graph(seed: common.seed)
         guard g.types.count <= 4096 else { throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)") }
         let s = dynamics.settings(seed: common.seed)
+        let drawBytes = 8 * Double(g.types.count) * Double(samples) * Double(g.levels.map(\.count).max()!)
+        guard drawBytes <= trajectoryByteLimit else {
+            throw DLError.usage("the Monte Carlo draws would take \(formatBytes(Int(drawBytes)))", hint: "lower --samples")
+        }
         let (_, traj) = try trainNeurashed(g, s)
         let draws = g.levels.indices.map { NoiseDraws(types: g.types.count, samples: samples, dims: g.levels[$0].count, seed: common.seed, level: $0) }
         let classes = g.types.map(\.classIndex), weights = g.types.map(\.weight)

@@ -28,6 +28,11 @@ final class NeurashedTests: XCTestCase {
         XCTAssertEqual(UpdateRule("mul:1.022^11/4"), .multiply(Foundation.pow(1.022, 2.75)))
         XCTAssertEqual(UpdateRule("add:-0.5")?.apply(0.2), 0)
         XCTAssertNil(UpdateRule("times:2")); XCTAssertNil(UpdateRule("mul:inf"))
+        for bad in ["mul: ", "mul:^", "mul:2^/", "mul:^2", "mul:2^/4", "mul:2^3/", "mul:2^3^4", "mul:10^400"] { XCTAssertNil(UpdateRule(bad), bad) }
+        XCTAssertNil(InitialValue("const:^"))
+        // Sizes that would overflow are refused before any arithmetic.
+        XCTAssertNotNil(RandomGraphSize(nodesPerLevel: 100, levels: 3, classes: Int.max / 2, shared: 2, perClass: 2).problem())
+        XCTAssertNotNil(RandomGraphSize(nodesPerLevel: 100, levels: 3, classes: 2, shared: Int.max, perClass: 2).problem())
         XCTAssertNotNil(UpdateRule.multiply(1).plusProblem); XCTAssertNil(UpdateRule.multiply(1).minusProblem)
         XCTAssertNotNil(UpdateRule.multiply(1.1).minusProblem); XCTAssertNotNil(UpdateRule.add(0.1).minusProblem)
     }
@@ -120,20 +125,23 @@ final class NeurashedTests: XCTestCase {
         let cases: [(String, String, String)] = [
             (#"["b", "c"], "rule": "all"}"#, #"["y", "c"], "rule": "all"}"#, "level 2 node 'y' depends on 'y' of level 2, not level 1 (a cycle"),
             (#""rule": "any"}"#, #""rule": "at-least 3"}"#, "level 2 node 'x' fires on at least 3 dependents but has only 2"),
-            (#""rule": "any"}"#, #""rule": "most"}"#, "level 2 node 'x' has rule 'most'"),
+            (#""rule": "any"}"#, #""rule": "most"}"#, "level 2 node 'x' has rule \"most\""),
             (#""fires": ["a"]"#, #""fires": ["a", "zz"]"#, "type 't1' fires 'zz', which is not a first-level node"),
             (#""fires": ["a"]"#, #""fires": ["x"]"#, "type 't1' fires 'x', which is not a first-level node"),
             (#"{"name": "t2", "class": "Q", "fires": ["b", "c"]}"#, #"{"name": "t2", "class": "P", "fires": ["b", "c"]}"#, "class 'Q' has no input types"),
-            (#""class": "Q""#, #""class": "R""#, "type 't2' names class 'R', which is not in 'classes'"),
+            (#""class": "Q""#, #""class": "R""#, "type 't2' names class \"R\", which is not in 'classes'"),
             (#""fires": ["a"]}"#, #""fires": ["a"], "weight": -1}"#, "type 't1' has weight -1"),
             (#""fires": ["a"]}"#, #""fires": ["a"], "weight": "x"}"#, "type 't1': 'weight' is not a number"),
             (#""rule": "any"}"#, #""rule": "any", "g_minus": "mul:1.5"}"#, "level 2 node 'x': a g⁻ of b·x needs 0 ≤ b ≤ 1 (it is 1.5: that g⁻ increases λ)"),
             (#""rule": "any"}"#, #""rule": "any", "g_plus": "mul:0.5"}"#, "level 2 node 'x': a g⁺ of a·x needs a > 1"),
-            (#""rule": "any"}"#, #""rule": "any", "colour": 1}"#, "level 2 node 'x' has an unknown key 'colour'"),
+            (#""rule": "any"}"#, #""rule": "any", "colour": 1}"#, "level 2 node 'x' has an unknown key \"colour\""),
             (#"{"name": "P", "from": ["x"]}"#, #"{"name": "P", "from": ["a"]}"#, "class 'P' depends on 'a' of level 1, not level 2"),
             (#"["a", "b", "c"]"#, #"["a", "b", "b"]"#, "level 1 has two nodes named 'b'"),
             (#", {"name": "Q", "from": ["y"]}"#, "", "'classes' is missing or has fewer than 2 classes"),
             (#"{"levels""#, #"{levels""#, "g.json is not valid JSON"),
+            (#""name": "t1""#, #""name": "t\n1""#, "an input type \"t\\n1\" has a tab, newline or other control character"),
+            (#""fires": ["a"]}"#, #""fires": ["a"], "weight": 1e308}, {"name": "t3", "class": "P", "fires": ["b"], "weight": 1e308}"#, "the types' weights add up past float64's range"),
+            (#""rule": "any"}"#, #""rule": "any", "g_plus": "mul:^"}"#, "level 2 node 'x': g_plus \"mul:^\" is not an update rule"),
         ]
         for (from, to, message) in cases {
             let bad = good.replacingOccurrences(of: from, with: to)

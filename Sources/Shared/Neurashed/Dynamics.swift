@@ -56,7 +56,7 @@ public struct NeurashedSettings: Sendable {
 
     public func problem() -> String? {
         if iterations < 0 || iterations > 1_000_000_000 { return "--iterations must lie in 0…10⁹" }
-        if batch < 1 { return "--batch must be at least 1" }
+        if batch < 1 || batch > 1_000_000 { return "--batch must lie in 1…10⁶" }
         if every < 1 { return "--every must be at least 1" }
         if fullBatch && cyclic { return "--full-batch and --cyclic are two ways of choosing batches: take one" }
         if let p = gPlus.plusProblem { return "--g-plus: \(p)" }
@@ -175,10 +175,30 @@ func drawBatch(_ g: NeurashedGraph, cumulative: [Double], size: Int, seed: UInt6
     }
 }
 
+/// Bytes a run keeps: λ, η and the logits at every kept iteration.
+public func trajectoryBytes(_ g: NeurashedGraph, _ s: NeurashedSettings) -> Double {
+    let keeps = Double(s.iterations / max(1, s.every) + 2)
+    return keeps * Double(g.nodeCount + g.edgeCount + g.types.count * g.classCount) * 8
+}
+
+/// At most this much trajectory is kept in memory (a 24 GiB machine).
+public let trajectoryByteLimit = 8.0 * Double(1 << 30)
+
+/// Throws the usage error a run of `s` on `g` would meet before it starts.
+public func checkRun(_ g: NeurashedGraph, _ s: NeurashedSettings) throws {
+    if let why = s.problem() { throw DLError.usage(why) }
+    let bytes = trajectoryBytes(g, s)
+    guard bytes <= trajectoryByteLimit else {
+        throw DLError.usage("keeping λ, η and the logits every \(s.every) iterations takes \(formatBytes(Int(bytes))), more than \(formatBytes(Int(trajectoryByteLimit)))",
+                            hint: "raise --every or lower --iterations")
+    }
+}
+
 /// Runs Algorithm 1; `onRecord(iteration)` after each kept iteration (progress).
 /// Throws when λ or η overflow (a multiplicative g⁺ over too many iterations).
 public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
                            onRecord: (Int) -> Void = { _ in }) throws -> (state: NeurashedState, trajectory: NeurashedTrajectory) {
+    try checkRun(g, s)
     var state = NeurashedState(g, s.initial, seed: s.seed, fixedEta: s.fixedEta)
     var stepper = NeurashedStepper(g, s)
     var traj = NeurashedTrajectory()
@@ -202,7 +222,10 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     for it in 1...s.iterations {
         let batch: [Int]
         if s.fullBatch { batch = Array(g.types.indices) }
-        else if s.cyclic { batch = (0..<s.batch).map { ((it - 1) * s.batch + $0) % g.types.count } }
+        else if s.cyclic {
+            let start = ((it - 1) % g.types.count) * (s.batch % g.types.count) % g.types.count
+            batch = (0..<s.batch).map { (start + $0) % g.types.count }
+        }
         else { batch = drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it) }
         stepper.step(&state, batch: batch)
         if it % s.every == 0 || it == s.iterations { try keep(it) }

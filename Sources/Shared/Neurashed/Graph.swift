@@ -95,16 +95,17 @@ public enum UpdateRule: Equatable, Sendable, CustomStringConvertible {
     }
 }
 
-/// "1.5", "1.022^2.75", "1.022^11/4".
+/// "1.5", "1.022^2.75", "1.022^11/4"; nil for anything else (empty pieces included).
 func parseFactor(_ s: String) -> Double? {
-    let p = s.split(separator: "^", maxSplits: 1).map(String.init)
-    guard let base = Double(p[0]) else { return nil }
+    let p = s.split(separator: "^", omittingEmptySubsequences: false).map(String.init)
+    guard p.count <= 2, let base = Double(p[0]) else { return nil }
     if p.count == 1 { return base }
-    let e = p[1].split(separator: "/", maxSplits: 1).map(String.init)
-    guard let num = Double(e[0]) else { return nil }
-    let exponent: Double
-    if e.count == 2 { guard let den = Double(e[1]), den != 0 else { return nil }; exponent = num / den } else { exponent = num }
-    return Foundation.pow(base, exponent)
+    let e = p[1].split(separator: "/", omittingEmptySubsequences: false).map(String.init)
+    guard e.count <= 2, let num = Double(e[0]) else { return nil }
+    var exponent = num
+    if e.count == 2 { guard let den = Double(e[1]), den != 0 else { return nil }; exponent = num / den }
+    let v = Foundation.pow(base, exponent)
+    return v.isFinite ? v : nil
 }
 
 public struct NeurashedNode: Sendable {

@@ -40,6 +40,12 @@ public struct RandomGraphSize: Sendable, Equatable {
     }
 
     public func problem() -> String? {
+        // Each size on its own first, so the sums below cannot overflow.
+        for (v, flag) in [(nodesPerLevel, "--nodes"), (levels, "--levels"), (classes, "--classes"), (shared, "--shared"), (perClass, "--per-class")]
+        where v > 50_000_000 {
+            return "\(flag) \(v) is more than this tool holds (at most 5·10⁷)"
+        }
+        if classes > 1000 { return "a random graph has at most 1000 classes (--classes)" }
         if levels < 1 { return "a random graph needs at least 1 level (--levels)" }
         if classes < 2 { return "a random graph needs at least 2 classes (--classes)" }
         if shared < 0 || perClass < 0 || shared + perClass < 1 { return "b1 + b2 must be at least 1 (--shared, --per-class)" }

@@ -56,6 +56,7 @@ public enum NeurashedSpec {
             guard let o = c as? [String: Any], let name = o["name"] as? String, !name.isEmpty else {
                 throw specError(source, "a class is not an object with a name")
             }
+            try checkName(name, "a class", source)
             try onlyKeys(o, ["name", "from"], "class '\(name)'", source)
             guard classIndex[name] == nil else { throw specError(source, "two classes are named '\(name)'") }
             let from = try names(o["from"], "class '\(name)'", "from", source)
@@ -72,10 +73,11 @@ public enum NeurashedSpec {
             guard let o = t as? [String: Any], let name = o["name"] as? String, !name.isEmpty else {
                 throw specError(source, "an input type is not an object with a name")
             }
+            try checkName(name, "an input type", source)
             try onlyKeys(o, ["name", "class", "fires", "weight"], "type '\(name)'", source)
             guard typeNames.insert(name).inserted else { throw specError(source, "two input types are named '\(name)'") }
             guard let c = o["class"] as? String, let ci = classIndex[c] else {
-                throw specError(source, "type '\(name)' names class '\(o["class"].map { "\($0)" } ?? "")', which is not in 'classes'")
+                throw specError(source, "type '\(name)' names class \(jsonQuoted(o["class"].map { "\($0)" } ?? "")), which is not in 'classes'")
             }
             let fires = try names(o["fires"], "type '\(name)'", "fires", source)
             guard !fires.isEmpty else { throw specError(source, "type '\(name)' fires no first-level node") }
@@ -91,6 +93,10 @@ public enum NeurashedSpec {
             guard weight.isFinite, weight > 0 else { throw specError(source, "type '\(name)' has weight \(weight); weights are positive and finite") }
             types.append(InputType(name: name, classIndex: ci, fires: idx, weight: weight))
         }
+        guard types.reduce(0, { $0 + $1.weight }).isFinite else { throw specError(source, "the types' weights add up past float64's range") }
+        guard types.count <= 4096, classes.count <= 1000 else {
+            throw specError(source, "\(types.count) types and \(classes.count) classes: at most 4096 types and 1000 classes")
+        }
         for (j, c) in classes.enumerated() where !types.contains(where: { $0.classIndex == j }) {
             throw specError(source, "class '\(c.name)' has no input types")
         }
@@ -99,10 +105,14 @@ public enum NeurashedSpec {
 
     static func parseNode(_ item: Any, level l: Int, all: [[String: Int]], source: String) throws -> NeurashedNode {
         // A bare name: a first-level node, or above it one without dependents (it never fires).
-        if let name = item as? String { return NeurashedNode(name: name, dependents: [], rule: .any) }
+        if let name = item as? String {
+            try checkName(name, "a node of level \(l + 1)", source)
+            return NeurashedNode(name: name, dependents: [], rule: .any)
+        }
         guard let o = item as? [String: Any], let name = o["name"] as? String, !name.isEmpty else {
             throw specError(source, "a node of level \(l + 1) is neither a name nor an object with a name")
         }
+        try checkName(name, "a node of level \(l + 1)", source)
         let label = "level \(l + 1) node '\(name)'"
         try onlyKeys(o, l == 0 ? ["name", "g_plus", "g_minus"] : ["name", "from", "rule", "g_plus", "g_minus"], label, source)
         var node = NeurashedNode(name: name, dependents: [], rule: .any)
@@ -112,7 +122,7 @@ public enum NeurashedSpec {
             guard Set(node.dependents).count == node.dependents.count else { throw specError(source, "\(label) lists a dependent twice") }
             let ruleText = o["rule"].map { "\($0)" } ?? "any"
             guard let rule = FiringRule(ruleText) else {
-                throw specError(source, "\(label) has rule '\(ruleText)'; rules are any, all, at-least T")
+                throw specError(source, "\(label) has rule \(jsonQuoted(ruleText)); rules are any, all, at-least T")
             }
             if case .atLeast(let t) = rule, t > from.count {
                 throw specError(source, "\(label) fires on at least \(t) dependents but has only \(from.count)")
@@ -122,7 +132,7 @@ public enum NeurashedSpec {
         for key in ["g_plus", "g_minus"] {
             guard let v = o[key] else { continue }
             guard let text = v as? String, let rule = UpdateRule(text) else {
-                throw specError(source, "\(label): \(key) '\(v)' is not an update rule (mul:A or add:C)")
+                throw specError(source, "\(label): \(key) \(jsonQuoted("\(v)")) is not an update rule (mul:A or add:C)")
             }
             if let p = key == "g_plus" ? rule.plusProblem : rule.minusProblem { throw specError(source, "\(label): \(p)") }
             if key == "g_plus" { node.gPlus = rule } else { node.gMinus = rule }
@@ -160,7 +170,14 @@ public enum NeurashedSpec {
 
     static func onlyKeys(_ o: [String: Any], _ keys: Set<String>, _ owner: String, _ source: String) throws {
         if let k = o.keys.sorted().first(where: { !keys.contains($0) }) {
-            throw specError(source, "\(owner) has an unknown key '\(k)' (it may have \(keys.sorted().joined(separator: ", ")))")
+            throw specError(source, "\(owner) has an unknown key \(jsonQuoted(k)) (it may have \(keys.sorted().joined(separator: ", ")))")
+        }
+    }
+
+    /// A name as messages and TSV show it: no tabs, newlines or other control characters.
+    static func checkName(_ name: String, _ what: String, _ source: String) throws {
+        if name.unicodeScalars.contains(where: { $0.value < 0x20 || $0.value == 0x7f }) {
+            throw specError(source, "\(what) \(jsonQuoted(name)) has a tab, newline or other control character")
         }
     }
 
@@ -191,7 +208,7 @@ public enum NeurashedSpec {
             "    {\"name\": \(jsonQuoted(c.name)), \"from\": \(list(c.dependents.map { g.levels[last][Int($0)].name }))}"
         }.joined(separator: ",\n") + "\n  ],\n  \"types\": [\n"
         out += g.types.map { t in
-            "    {\"name\": \(jsonQuoted(t.name)), \"class\": \(jsonQuoted(g.classes[t.classIndex].name)), \"fires\": \(list(t.fires.map { g.levels[0][Int($0)].name })), \"weight\": \(formatJSONNumber(t.weight))}"
+            "    {\"name\": \(jsonQuoted(t.name)), \"class\": \(jsonQuoted(g.classes[t.classIndex].name)), \"fires\": \(list(t.fires.map { g.levels[0][Int($0)].name })), \"weight\": \(t.weight == t.weight.rounded() && abs(t.weight) < 1e15 ? String(Int64(t.weight)) : "\(t.weight)")}"
         }.joined(separator: ",\n") + "\n  ]\n}\n"
         return out
     }

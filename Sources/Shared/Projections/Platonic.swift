@@ -348,14 +348,15 @@ struct PlatonicFit<T: LinalgScalar> {
         let rows = Zin.rows, k = Zin.cols, w = W.cols
         guard W.rows == k else { throw DLError.input("layer \(i): Z̃ has \(k) columns but W̃ has \(W.rows) rows") }
         let ld = w + 1
+        // Zeroed first: BLAS with beta = 0 should not read C, but some versions'
+        // GEMV/SCAL paths do (0 · NaN), and reused heap blocks hold stale bits.
         let storage: [T] = largeArray(rows * ld) { out in
+            out.initialize(repeating: 0)
             let o = out.baseAddress!
             Zin.storage.withUnsafeBufferPointer { zp in
                 W.storage.withUnsafeBufferPointer { wp in
                     if rows > 0 && w > 0 && k > 0 {
                         T.gemm(false, false, rows, w, k, 1, zp.baseAddress!, k, wp.baseAddress!, w, 0, o + 1, ld)
-                    } else if w > 0 {
-                        for r in 0..<rows { (o + r * ld + 1).initialize(repeating: 0, count: w) }
                     }
                 }
             }

@@ -20,7 +20,8 @@ func checkNeurashedSchema(_ file: H5File) throws {
         throw DLError.input("\(file.name) has no /\(g) group")
     }
     let graph = try file.root.openGroup("graph"), tr = try file.root.openGroup("trajectory")
-    guard let levels = try graph.attribute("levels")?.integerArray, !levels.isEmpty, levels.allSatisfy({ $0 >= 1 }) else {
+    guard let levels = try graph.attribute("levels")?.integerArray, !levels.isEmpty, levels.count <= 1 << 20,
+          levels.allSatisfy({ (1...(Int64(1) << 40)).contains($0) }) else {
         throw DLError.input("\(file.name): /graph levels is not a list of positive node counts")
     }
     let nodes = Int(levels.reduce(0, +))
