@@ -247,6 +247,21 @@ final class NeurashedTests: XCTestCase {
         XCTAssertEqual(wx, 1.5, accuracy: 0.01)
     }
 
+    /// A level's two views on fig1 at λ = 1: the factors of the firing nodes, or
+    /// their scores (eq. 2.1's S), each scaled by the largest norm over the types.
+    func testLevelViews() throws {
+        let g = try NeurashedGraph.preset(.fig1)
+        let ones = [Double](repeating: 1, count: g.nodeCount)
+        // Level 2 scores: 1a (2, 1, 1, 0, 0, 0), 1b (0, 2, 2, 0, 0, 0), 2 (0, 0, 1, 2, 0, 0), 3 (0, 0, 0, 0, 2, 2): largest norm √8.
+        let scores = levelRepresentation(g, ones, level: 1, view: .scores)
+        XCTAssertEqual(scores[0], [2, 1, 1, 0, 0, 0].map { $0 / 8.0.squareRoot() })
+        XCTAssertEqual(scores[3], [0, 0, 0, 0, 2, 2].map { $0 / 8.0.squareRoot() })
+        // Factors: 1 on the firing nodes; 1a fires b1, b2, b3 (norm √3, the largest).
+        let factors = levelRepresentation(g, ones, level: 1)
+        XCTAssertEqual(factors[0], [1, 1, 1, 0, 0, 0].map { $0 / 3.0.squareRoot() })
+        XCTAssertEqual(g.scores(g.pathway(ofType: 0), lambda: ones, upTo: 2).map { $0.reduce(0, +) }, [3, 4, 4])
+    }
+
     /// Figure 5 (the appendix): on fig5 with its update rules, level 2 tells the two
     /// halves of each class apart at first (2 bits about the 8 types), and only the
     /// class once b2 dwarfs b1 and b3 (1 bit); about the label it keeps 1 bit.

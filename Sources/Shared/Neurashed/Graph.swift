@@ -198,23 +198,34 @@ extension NeurashedGraph {
 
     public func pathway(ofType t: Int) -> Pathway { pathway(fires: types[t].fires) }
 
-    /// Scores S of the firing nodes and the logits Z (eq. 2.1) of one pathway.
-    /// λ: [nodeCount], η: [edgeCount] → Z: [classCount].
-    public func logits(_ p: Pathway, lambda: [Double], eta: [Double]) -> [Double] {
+    /// The scores S of one pathway on levels 1…`upTo` (dense, 0 off the pathway):
+    /// S_F = λ_F on level 1, λ_F Σ_{f → F} S_f above. [upTo + 1][level size].
+    public func scores(_ p: Pathway, lambda: [Double], upTo last: Int) -> [[Double]] {
+        var out: [[Double]] = []
         var below = [Double](repeating: 0, count: levels[0].count)
         for i in p.firing[0] { below[Int(i)] = lambda[node(0, Int(i))] }
-        for l in 1..<levels.count {
-            var here = [Double](repeating: 0, count: levels[l].count)
-            for i in p.firing[l] {
-                var sum = 0.0
-                for d in levels[l][Int(i)].dependents { sum += below[Int(d)] }
-                here[Int(i)] = lambda[node(l, Int(i))] * sum
+        out.append(below)
+        if last >= 1 {
+            for l in 1...last {
+                var here = [Double](repeating: 0, count: levels[l].count)
+                for i in p.firing[l] {
+                    var sum = 0.0
+                    for d in levels[l][Int(i)].dependents { sum += below[Int(d)] }
+                    here[Int(i)] = lambda[node(l, Int(i))] * sum
+                }
+                out.append(here)
+                below = here
             }
-            below = here
         }
+        return out
+    }
+
+    /// The logits Z (eq. 2.1) of one pathway. λ: [nodeCount], η: [edgeCount] → Z: [classCount].
+    public func logits(_ p: Pathway, lambda: [Double], eta: [Double]) -> [Double] {
+        let top = scores(p, lambda: lambda, upTo: levels.count - 1).last!
         return classes.indices.map { j in
             var z = 0.0
-            for (e, f) in classes[j].dependents.enumerated() { z += eta[edgeStart[j] + e] * below[Int(f)] }
+            for (e, f) in classes[j].dependents.enumerated() { z += eta[edgeStart[j] + e] * top[Int(f)] }
             return z
         }
     }

@@ -33,19 +33,7 @@ public func levelRepresentation(_ g: NeurashedGraph, _ lambda: [Double], level l
             for i in p.firing[l] { r[Int(i)] = lambda[g.node(l, Int(i))] }
             return r
         }
-        var below = [Double](repeating: 0, count: g.levels[0].count)
-        for i in p.firing[0] { below[Int(i)] = lambda[g.node(0, Int(i))] }
-        if l == 0 { return below }
-        for k in 1...l {
-            var here = [Double](repeating: 0, count: g.levels[k].count)
-            for i in p.firing[k] {
-                var sum = 0.0
-                for d in g.levels[k][Int(i)].dependents { sum += below[Int(d)] }
-                here[Int(i)] = lambda[g.node(k, Int(i))] * sum
-            }
-            below = here
-        }
-        return below
+        return g.scores(p, lambda: lambda, upTo: l)[l]
     }
     let top = rows.map { $0.reduce(0) { $0 + $1 * $1 }.squareRoot() }.max() ?? 0
     return top > 0 ? rows.map { $0.map { $0 / top } } : rows
