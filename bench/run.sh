@@ -21,3 +21,4 @@ bench/checkerboard.sh | tee bench/results/checkerboard.md
 python3 bench/layerwise.py | tee bench/results/layerwise.md
 python3 bench/compress.py | tee bench/results/compress.md
 python3 bench/projections.py | tee bench/results/projections.md
+python3 bench/neurashed.py | tee bench/results/neurashed.md

@@ -45,6 +45,8 @@ struct Train: ParsableCommand {
 
     @OptionGroup var graph: GraphOptions
     @OptionGroup var dynamics: DynamicsOptions
+    @Flag(name: .customLong("record-time"), help: "Record the iterations' seconds (/trajectory step_seconds); the file then differs run to run.")
+    var recordTime = false
     @OptionGroup var common: CommonOptions
 
     func run() throws {
@@ -58,11 +60,11 @@ struct Train: ParsableCommand {
         let (_, trajectory) = try trainNeurashed(g, s) { progress.update($0) }
         progress.finish()
         try common.outputTarget.writeHDF5 {
-            try writeNeurashedFile(g, source: source, settings: s, trajectory: trajectory, to: $0, history: [], command: historyEntry())
+            try writeNeurashedFile(g, source: source, settings: s, trajectory: trajectory, recordTime: recordTime, to: $0, history: [], command: historyEntry())
         }
         let t = trajectory.iterations.count - 1
-        Log.info(String(format: "iteration %d: accuracy %.4f, loss %.4g; wrote %@", trajectory.iterations[t],
-                        trajectory.accuracy[t], trajectory.loss[t], common.outputTarget.name))
+        Log.info(String(format: "iteration %d: accuracy %.4f, loss %.4g; %.0f iterations/s; wrote %@", trajectory.iterations[t],
+                        trajectory.accuracy[t], trajectory.loss[t], Double(s.iterations) / max(trajectory.stepSeconds, 1e-9), common.outputTarget.name))
     }
 }
 

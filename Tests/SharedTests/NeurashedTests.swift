@@ -77,6 +77,29 @@ final class NeurashedTests: XCTestCase {
         XCTAssertNotEqual(try trainNeurashed(g, s).state, state)
     }
 
+    /// The lazy run (nodes off G settled only when they fire or a row is kept)
+    /// against the eager twin, NeurashedStepper.step on the same batches: equal to
+    /// rounding (a^k·x once where the twin multiplies k times), exact for identity g⁻.
+    func testLazyRunMatchesTheEagerTwin() throws {
+        for (preset, batch, full) in [(NeurashedPreset.fig5, 1, false), (.fig1, 3, false), (.fig5, 1, true)] {
+            let g = try NeurashedGraph.preset(preset)
+            var s = NeurashedSettings()
+            s.iterations = 300; s.every = 50; s.batch = batch; s.fullBatch = full; s.seed = 7
+            let (_, lazy) = try trainNeurashed(g, s)
+            var state = NeurashedState(g, s.initial, seed: s.seed)
+            var stepper = NeurashedStepper(g, s)
+            var rows: [Double] = state.lambda
+            for it in 1...s.iterations {
+                stepper.step(&state, batch: neurashedBatch(g, s, iteration: it))
+                if it % s.every == 0 { rows += state.lambda }
+            }
+            XCTAssertEqual(lazy.lambda.count, rows.count)
+            let worst = zip(lazy.lambda, rows).map { abs($0 - $1) / max(abs($1), 1e-300) }.max()!
+            XCTAssertLessThan(worst, 1e-12, "\(preset) batch \(batch)")
+            XCTAssertEqual(lazy.eta.suffix(g.edgeCount).map { $0 }, state.eta, "η is updated eagerly in both")
+        }
+    }
+
     func testWeightsSetHowOftenATypeIsDrawn() throws {
         var g = try NeurashedGraph.preset(.fig1)
         g.types[3].weight = 3  // type 3: half the draws

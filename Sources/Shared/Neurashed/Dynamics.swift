@@ -97,6 +97,8 @@ public struct NeurashedTrajectory: Sendable {
     /// The weighted share of types whose own class has the strictly largest logit,
     /// and the weighted mean of −log p_class.
     public var accuracy: [Double] = [], loss: [Double] = []
+    /// Seconds of the iterations alone (no start, no kept rows): the speed a run is timed by.
+    public var stepSeconds = 0.0
 }
 
 extension NeurashedGraph {
@@ -163,6 +165,24 @@ public struct NeurashedStepper {
     }
 }
 
+/// Iteration `it`'s batch under `s`: every type (full batch), B types in turn
+/// (cyclic), or B drawn by weight with replacement.
+public func neurashedBatch(_ g: NeurashedGraph, _ s: NeurashedSettings, iteration it: Int) -> [Int] {
+    var cumulative: [Double] = []
+    var acc = 0.0
+    for t in g.types { acc += t.weight; cumulative.append(acc) }
+    return batchFor(g, s, cumulative: cumulative, iteration: it)
+}
+
+func batchFor(_ g: NeurashedGraph, _ s: NeurashedSettings, cumulative: [Double], iteration it: Int) -> [Int] {
+    if s.fullBatch { return Array(g.types.indices) }
+    if s.cyclic {
+        let start = ((it - 1) % g.types.count) * (s.batch % g.types.count) % g.types.count
+        return (0..<s.batch).map { (start + $0) % g.types.count }
+    }
+    return drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it)
+}
+
 /// Iteration `it`'s mini-batch: B types drawn by weight, with replacement.
 func drawBatch(_ g: NeurashedGraph, cumulative: [Double], size: Int, seed: UInt64, iteration it: Int) -> [Int] {
     var rng = RNG(seed: seed, stream: .neurashedBatches, index: UInt64(it))
@@ -219,16 +239,45 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     var cumulative: [Double] = []
     var acc = 0.0
     for t in g.types { acc += t.weight; cumulative.append(acc) }
+    // Lazily: a node off G only owes g⁻ once more, so it is left alone and settled
+    // (g⁻ applied as often as it was owed) when it next fires or a row is kept. An
+    // iteration costs its pathways, not the whole graph; NeurashedStepper.step is
+    // the eager twin the tests compare with.
+    var touched = [Int](repeating: 0, count: g.nodeCount)
+    var stamp = [Int](repeating: 0, count: g.nodeCount)
+    var classStamp = [Int](repeating: 0, count: g.classCount)
+    let last = g.levels.count - 1
+    var clock = monotonicSeconds()
     for it in 1...s.iterations {
-        let batch: [Int]
-        if s.fullBatch { batch = Array(g.types.indices) }
-        else if s.cyclic {
-            let start = ((it - 1) % g.types.count) * (s.batch % g.types.count) % g.types.count
-            batch = (0..<s.batch).map { (start + $0) % g.types.count }
+        let batch = batchFor(g, s, cumulative: cumulative, iteration: it)
+        state.lambda.withUnsafeMutableBufferPointer { lam in
+            for t in batch {
+                classStamp[g.types[t].classIndex] = it
+                for f in stepper.flatPaths[t] where stamp[f] != it {
+                    stamp[f] = it
+                    lam[f] = stepper.plus[f].apply(stepper.minus[f].apply(lam[f], times: it - 1 - touched[f]))
+                    touched[f] = it
+                }
+            }
         }
-        else { batch = drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it) }
-        stepper.step(&state, batch: batch)
-        if it % s.every == 0 || it == s.iterations { try keep(it) }
+        if !s.fixedEta {
+            for j in 0..<g.classCount {
+                let on = classStamp[j] == it
+                for (e, f) in g.classes[j].dependents.enumerated() {
+                    let i = g.edgeStart[j] + e
+                    state.eta[i] = on && stamp[g.node(last, Int(f))] == it ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
+                }
+            }
+        }
+        if it % s.every == 0 || it == s.iterations {
+            traj.stepSeconds += monotonicSeconds() - clock
+            for f in 0..<g.nodeCount where touched[f] < it {
+                state.lambda[f] = stepper.minus[f].apply(state.lambda[f], times: it - touched[f])
+                touched[f] = it
+            }
+            try keep(it)
+            clock = monotonicSeconds()
+        }
     }
     return (state, traj)
 }

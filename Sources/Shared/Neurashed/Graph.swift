@@ -66,6 +66,18 @@ public enum UpdateRule: Equatable, Sendable, CustomStringConvertible {
         }
     }
 
+    /// The rule applied k times (k ≥ 0): a^k·x, or max(0, x + k·c) for c ≤ 0 (for
+    /// c > 0 the same, as no step clips). One step is `apply` exactly; more round
+    /// once where k steps round k times.
+    @inline(__always) public func apply(_ x: Double, times k: Int) -> Double {
+        if k <= 0 { return x }
+        if k == 1 { return apply(x) }
+        switch self {
+        case .multiply(let a): return Foundation.pow(a, Double(k)) * x
+        case .add(let c): return max(0, x + Double(k) * c)
+        }
+    }
+
     /// "mul:A" or "add:C"; a number may be written B^E (the appendix's 1.022^(11/4) is
     /// "mul:1.022^2.75"), E also as P/Q.
     public init?(_ text: String) {

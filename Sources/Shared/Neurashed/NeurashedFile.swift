@@ -6,6 +6,7 @@
 //   /graph/node_level int32 [nodes], /graph/edge_class int32 [edges],
 //   /graph/edge_node int64 [edges] (flat node index), /graph/type_class int32 [types]
 //   /trajectory    attrs g_plus, g_minus, initial, batch, full_batch, cyclic, fixed_eta, iterations, every, seed
+//   /trajectory    attr step_seconds with --record-time (the iterations' own time)
 //   /trajectory/iteration int64 [T], lambda float64 [T, nodes], eta float64 [T, edges],
 //   /trajectory/logits float64 [T, types, classes], accuracy, loss float64 [T]
 
@@ -18,7 +19,8 @@ public enum GraphSource: Sendable {
 public let neurashedSpecLimit = 100_000
 
 public func writeNeurashedFile(_ g: NeurashedGraph, source: GraphSource, settings s: NeurashedSettings,
-                               trajectory t: NeurashedTrajectory, to file: H5File, history: [String], command: String) throws {
+                               trajectory t: NeurashedTrajectory, recordTime: Bool = false,
+                               to file: H5File, history: [String], command: String) throws {
     let root = file.root
     try root.setAttribute("dl_kind", DLKind.neurashed.rawValue)
     try root.setAttribute("dl_format", dlFormatVersion)
@@ -64,6 +66,7 @@ public func writeNeurashedFile(_ g: NeurashedGraph, source: GraphSource, setting
         try tr.setAttribute(k, v)
     }
     try tr.setAttribute("seed", .integer(Int64(bitPattern: s.seed)))
+    if recordTime { try tr.setAttribute("step_seconds", t.stepSeconds) }
     let n = t.iterations.count
     try tr.write("iteration", shape: [n], values: t.iterations.map { Int64($0) })
     try tr.write("lambda", shape: [n, g.nodeCount], values: t.lambda)
