@@ -97,6 +97,13 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
             XCTAssertEqual(Double(row[7])!, Double(row[8])!, accuracy: 0.01, "\(row)")
         }
         assertFails(try sh("dl-neurashed theorem1 --grid-shared 1,x"), status: 2, mentions: "--grid-shared '1,x' is not a list of integers")
+        // --record-time adds the iterations' seconds (and only then: the default file has none).
+        let rt = try sh("dl-neurashed train --preset random --nodes 20 -n 100 --every 100 --record-time -o rt.h5 && dl-neurashed train --preset random --nodes 20 -n 100 --every 100 -q -o plain.h5")
+        XCTAssertEqual(rt.status, 0, rt.stderr)
+        XCTAssertTrue(rt.stderr.contains("iterations/s; wrote"), rt.stderr)
+        try requireH5py()
+        let py = try sh("python3 -c \"import h5py; a = h5py.File('rt.h5')['trajectory'].attrs; b = h5py.File('plain.h5')['trajectory'].attrs; print(a['step_seconds'] > 0, 'step_seconds' in b)\"")
+        XCTAssertEqual(py.out, "True False\n", py.stderr)
         assertFails(try sh("dl-neurashed theorem1 --grid-nodes 5 --grid-per-class 3"), status: 2, mentions: "cannot hold b1 + K·b2")
     }
 

@@ -140,13 +140,18 @@ public struct NeurashedStepper {
         minus = g.levels.flatMap { $0.map { $0.gMinus ?? s.gMinus } }
         pathways = g.types.indices.map { g.pathway(ofType: $0) }
         flatPaths = pathways.map { $0.flat(g) }
-        stamp = [Int](repeating: 0, count: g.nodeCount)
-        classStamp = [Int](repeating: 0, count: g.classCount)
+        // The marks are the eager step's own; a lazy run keeps its own, so they wait for a first step.
+        stamp = []
+        classStamp = []
     }
 
     /// λ_F ← g⁺(λ_F) on G, the union of `batch`'s pathways, g⁻ elsewhere (eqs. 2.2,
     /// 2.3); η_{fF_j} ← g⁺ when f ∈ G and class j is in the batch, else g⁻.
     public mutating func step(_ state: inout NeurashedState, batch: [Int]) {
+        if stamp.isEmpty {
+            stamp = [Int](repeating: 0, count: g.nodeCount)
+            classStamp = [Int](repeating: 0, count: g.classCount)
+        }
         mark += 1
         for t in batch {
             for f in flatPaths[t] { stamp[f] = mark }
