@@ -178,7 +178,7 @@ struct Sparsity: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        let (g, s, state) = try trainedForAnalysis(graph, dynamics, common)
+        let (g, _, state) = try trainedForAnalysis(graph, dynamics, common)
         var out = "level\tnodes\tnodes_90\ttop_share\teffective_nodes\n"
         for r in sparsity(g, state) {
             out += "\(r.level)\t\(r.nodes)\t\(r.nodesFor90)\t\(String(format: "%.6g", r.topShare))\t\(String(format: "%.6g", r.effectiveNodes))\n"
@@ -319,12 +319,13 @@ struct Information: ParsableCommand {
         let (_, traj) = try trainNeurashed(g, s)
         let draws = g.levels.indices.map { NoiseDraws(types: g.types.count, samples: samples, dims: g.levels[$0].count, seed: common.seed, level: $0) }
         let classes = g.types.map(\.classIndex), weights = g.types.map(\.weight)
+        let pathways = g.types.indices.map { g.pathway(ofType: $0) }
         var out = "iteration\tlevel\ti_input\ti_label\n"
         let progress = Progress("information", total: traj.iterations.count, unit: "iterations kept")
         for (k, it) in traj.iterations.enumerated() {
             let lambda = Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)])
             for l in g.levels.indices {
-                let rep = levelRepresentation(g, lambda, level: l, view: LevelView(rawValue: view)!)
+                let rep = levelRepresentation(g, lambda, level: l, view: LevelView(rawValue: view)!, pathways: pathways)
                 let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
                 out += "\(it)\t\(l + 1)\t" + String(format: "%.4f\t%.4f\n", ix, iy)
             }

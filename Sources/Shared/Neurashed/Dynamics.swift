@@ -158,14 +158,21 @@ public struct NeurashedStepper {
             classStamp[g.types[t].classIndex] = mark
         }
         for f in 0..<g.nodeCount { state.lambda[f] = stamp[f] == mark ? plus[f].apply(state.lambda[f]) : minus[f].apply(state.lambda[f]) }
-        if s.fixedEta { return }
-        let last = g.levels.count - 1
-        for j in 0..<g.classCount {
-            let on = classStamp[j] == mark
-            for (e, f) in g.classes[j].dependents.enumerated() {
-                let i = g.edgeStart[j] + e
-                state.eta[i] = on && stamp[g.node(last, Int(f))] == mark ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
-            }
+        updateEta(g, s, &state.eta, stamp: stamp, classStamp: classStamp, mark: mark)
+    }
+}
+
+/// η_{fF_j} ← g⁺ when f is in G (stamp[f] == mark) and class j in the batch
+/// (classStamp[j] == mark), else g⁻; nothing with --fixed-eta. The eager step and
+/// the lazy run share it: η has few edges, so both update it eagerly.
+func updateEta(_ g: NeurashedGraph, _ s: NeurashedSettings, _ eta: inout [Double], stamp: [Int], classStamp: [Int], mark: Int) {
+    if s.fixedEta { return }
+    let last = g.levels.count - 1
+    for j in 0..<g.classCount {
+        let on = classStamp[j] == mark
+        for (e, f) in g.classes[j].dependents.enumerated() {
+            let i = g.edgeStart[j] + e
+            eta[i] = on && stamp[g.node(last, Int(f))] == mark ? s.gPlus.apply(eta[i]) : s.gMinus.apply(eta[i])
         }
     }
 }
@@ -185,11 +192,11 @@ func batchFor(_ g: NeurashedGraph, _ s: NeurashedSettings, cumulative: [Double],
         let start = ((it - 1) % g.types.count) * (s.batch % g.types.count) % g.types.count
         return (0..<s.batch).map { (start + $0) % g.types.count }
     }
-    return drawBatch(g, cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it)
+    return drawBatch(cumulative: cumulative, size: s.batch, seed: s.seed, iteration: it)
 }
 
 /// Iteration `it`'s mini-batch: B types drawn by weight, with replacement.
-func drawBatch(_ g: NeurashedGraph, cumulative: [Double], size: Int, seed: UInt64, iteration it: Int) -> [Int] {
+func drawBatch(cumulative: [Double], size: Int, seed: UInt64, iteration it: Int) -> [Int] {
     var rng = RNG(seed: seed, stream: .neurashedBatches, index: UInt64(it))
     let total = cumulative.last!
     return (0..<size).map { _ in
@@ -225,7 +232,7 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
                            onRecord: (Int) -> Void = { _ in }) throws -> (state: NeurashedState, trajectory: NeurashedTrajectory) {
     try checkRun(g, s)
     var state = NeurashedState(g, s.initial, seed: s.seed, fixedEta: s.fixedEta)
-    var stepper = NeurashedStepper(g, s)
+    let stepper = NeurashedStepper(g, s)
     var traj = NeurashedTrajectory()
     func keep(_ t: Int) throws {
         let z = g.allLogits(state, pathways: stepper.pathways)
@@ -251,7 +258,6 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
     var touched = [Int](repeating: 0, count: g.nodeCount)
     var stamp = [Int](repeating: 0, count: g.nodeCount)
     var classStamp = [Int](repeating: 0, count: g.classCount)
-    let last = g.levels.count - 1
     var clock = monotonicSeconds()
     for it in 1...s.iterations {
         let batch = batchFor(g, s, cumulative: cumulative, iteration: it)
@@ -265,15 +271,7 @@ public func trainNeurashed(_ g: NeurashedGraph, _ s: NeurashedSettings,
                 }
             }
         }
-        if !s.fixedEta {
-            for j in 0..<g.classCount {
-                let on = classStamp[j] == it
-                for (e, f) in g.classes[j].dependents.enumerated() {
-                    let i = g.edgeStart[j] + e
-                    state.eta[i] = on && stamp[g.node(last, Int(f))] == it ? s.gPlus.apply(state.eta[i]) : s.gMinus.apply(state.eta[i])
-                }
-            }
-        }
+        updateEta(g, s, &state.eta, stamp: stamp, classStamp: classStamp, mark: it)
         if it % s.every == 0 || it == s.iterations {
             traj.stepSeconds += monotonicSeconds() - clock
             for f in 0..<g.nodeCount where touched[f] < it {

@@ -25,9 +25,11 @@ public enum LevelView: String, CaseIterable, Sendable { case factors, scores }
 
 /// A level's representation of every type: [types][level size], each row a
 /// type's factors or scores (0 off its pathway), scaled by the largest row norm.
-public func levelRepresentation(_ g: NeurashedGraph, _ lambda: [Double], level l: Int, view: LevelView = .factors) -> [[Double]] {
-    let rows: [[Double]] = g.types.indices.map { t in
-        let p = g.pathway(ofType: t)
+/// `pathways`: each type's (computed once for many calls; nil: from the graph).
+public func levelRepresentation(_ g: NeurashedGraph, _ lambda: [Double], level l: Int, view: LevelView = .factors,
+                                pathways: [Pathway]? = nil) -> [[Double]] {
+    let paths = pathways ?? g.types.indices.map { g.pathway(ofType: $0) }
+    let rows: [[Double]] = paths.map { p in
         if view == .factors {
             var r = [Double](repeating: 0, count: g.levels[l].count)
             for i in p.firing[l] { r[Int(i)] = lambda[g.node(l, Int(i))] }

@@ -85,14 +85,11 @@ extension Float: LinalgScalar {
                                         _ vt: UnsafeMutablePointer<Float>) -> Int32 {
         let jobz = CChar(UInt8(ascii: "S")), p = min(m, n)
         var iwork = [Int32](repeating: 0, count: 8 * max(1, p))
-        var size: Float = 0
-        var info = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
-                                      vt, Int32(p), &size, -1, &iwork)
-        guard info == 0 else { return info }
-        var work = [Float](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
-                                  vt, Int32(p), &work, Int32(work.count), &iwork)
-        return info
+        return iwork.withUnsafeMutableBufferPointer { iw in
+            lapackWithWorkspace {
+                LAPACKE_sgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m), vt, Int32(p), $0, $1, iw.baseAddress!)
+            }
+        }
     }
     public static func transpose(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Float>, _ b: UnsafeMutablePointer<Float>) {
         cblas_somatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(cols), b, blasint(rows))
@@ -110,24 +107,14 @@ extension Float: LinalgScalar {
         LAPACKE_spotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
     }
     public static func geqrfColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Float>, _ tau: UnsafeMutablePointer<Float>) -> Int32 {
-        var size: Float = 0
-        var info = LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &size, -1)
-        guard info == 0 else { return info }
-        var work = [Float](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &work, Int32(work.count))
-        return info
+        lapackWithWorkspace { LAPACKE_sgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, $0, $1) }
     }
     public static func ormqrRight(_ rows: Int, _ m: Int, _ k: Int, _ a: UnsafePointer<Float>, _ tau: UnsafePointer<Float>,
                                   _ c: UnsafeMutablePointer<Float>) -> Int32 {
         let side = CChar(UInt8(ascii: "R")), trans = CChar(UInt8(ascii: "N"))
-        var size: Float = 0
-        var info = LAPACKE_sormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
-                                      c, Int32(rows), &size, -1)
-        guard info == 0 else { return info }
-        var work = [Float](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_sormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
-                                  c, Int32(rows), &work, Int32(work.count))
-        return info
+        return lapackWithWorkspace {
+            LAPACKE_sormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau, c, Int32(rows), $0, $1)
+        }
     }
     public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Float>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Float>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
@@ -172,14 +159,11 @@ extension Double: LinalgScalar {
                                         _ vt: UnsafeMutablePointer<Double>) -> Int32 {
         let jobz = CChar(UInt8(ascii: "S")), p = min(m, n)
         var iwork = [Int32](repeating: 0, count: 8 * max(1, p))
-        var size: Double = 0
-        var info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
-                                      vt, Int32(p), &size, -1, &iwork)
-        guard info == 0 else { return info }
-        var work = [Double](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m),
-                                  vt, Int32(p), &work, Int32(work.count), &iwork)
-        return info
+        return iwork.withUnsafeMutableBufferPointer { iw in
+            lapackWithWorkspace {
+                LAPACKE_dgesdd_work(LAPACK_COL_MAJOR, jobz, Int32(m), Int32(n), a, Int32(m), s, u, Int32(m), vt, Int32(p), $0, $1, iw.baseAddress!)
+            }
+        }
     }
     public static func transpose(_ rows: Int, _ cols: Int, _ a: UnsafePointer<Double>, _ b: UnsafeMutablePointer<Double>) {
         cblas_domatcopy(CblasRowMajor, CblasTrans, blasint(rows), blasint(cols), 1, a, blasint(cols), b, blasint(rows))
@@ -197,24 +181,14 @@ extension Double: LinalgScalar {
         LAPACKE_dpotrs(LAPACK_ROW_MAJOR, CChar(UInt8(ascii: "U")), Int32(n), Int32(nrhs), a, Int32(lda), b, Int32(ldb))
     }
     public static func geqrfColumnMajor(_ m: Int, _ n: Int, _ a: UnsafeMutablePointer<Double>, _ tau: UnsafeMutablePointer<Double>) -> Int32 {
-        var size: Double = 0
-        var info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &size, -1)
-        guard info == 0 else { return info }
-        var work = [Double](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, &work, Int32(work.count))
-        return info
+        lapackWithWorkspace { LAPACKE_dgeqrf_work(LAPACK_COL_MAJOR, Int32(m), Int32(n), a, Int32(m), tau, $0, $1) }
     }
     public static func ormqrRight(_ rows: Int, _ m: Int, _ k: Int, _ a: UnsafePointer<Double>, _ tau: UnsafePointer<Double>,
                                   _ c: UnsafeMutablePointer<Double>) -> Int32 {
         let side = CChar(UInt8(ascii: "R")), trans = CChar(UInt8(ascii: "N"))
-        var size: Double = 0
-        var info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
-                                      c, Int32(rows), &size, -1)
-        guard info == 0 else { return info }
-        var work = [Double](repeating: 0, count: max(1, Int(size)))
-        info = LAPACKE_dormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau,
-                                  c, Int32(rows), &work, Int32(work.count))
-        return info
+        return lapackWithWorkspace {
+            LAPACKE_dormqr_work(LAPACK_COL_MAJOR, side, trans, Int32(rows), Int32(m), Int32(k), a, Int32(m), tau, c, Int32(rows), $0, $1)
+        }
     }
     public static func gelsy(_ m: Int, _ n: Int, _ nrhs: Int, _ a: UnsafeMutablePointer<Double>, _ lda: Int,
                              _ b: UnsafeMutablePointer<Double>, _ ldb: Int, _ jpvt: UnsafeMutablePointer<Int32>,
@@ -236,4 +210,16 @@ public func withBLASThreads<R>(_ n: Int, _ body: () throws -> R) rethrows -> R {
     setBLASThreads(n)
     defer { setBLASThreads(saved) }
     return try body()
+}
+
+/// LAPACK's workspace protocol, once: `call(work, lwork)` with lwork = −1 asks for
+/// the size (written to work[0]), then runs with that much. The size comes back
+/// as a float: rounded up, since a float32 holds large sizes only approximately.
+func lapackWithWorkspace<T: BinaryFloatingPoint>(_ call: (UnsafeMutablePointer<T>, Int32) -> Int32) -> Int32 {
+    var size: T = 0
+    let info = withUnsafeMutablePointer(to: &size) { call($0, -1) }
+    guard info == 0 else { return info }
+    let count = max(1, Int((Double(size) * (1 + 1e-6)).rounded(.up)))
+    var work = [T](repeating: 0, count: count)
+    return work.withUnsafeMutableBufferPointer { call($0.baseAddress!, Int32($0.count)) }
 }
