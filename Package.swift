@@ -47,7 +47,8 @@ let package = Package(
         // The decoder's fuzz target: replays Fuzz/corpus in normal builds; `make fuzz` builds it for libFuzzer.
         .executableTarget(name: "fuzz-decoder", dependencies: ["Shared"], path: "Fuzz/Decoder", swiftSettings: optimize),
         .testTarget(name: "SharedTests", dependencies: ["Shared"]),
-        .testTarget(name: "EndToEndTests", dependencies: ["Shared"]),
+        // The help snapshots are read from the source tree, not bundled.
+        .testTarget(name: "EndToEndTests", dependencies: ["Shared"], exclude: ["Snapshots"]),
     ],
     swiftLanguageModes: [.v5]
 )

@@ -63,8 +63,7 @@ struct Pack: ParsableCommand {
         if report == nil, data != nil || json { throw ValidationError("--json and --data shape the report: add --report FILE") }
     }
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input] + [data].compactMap { $0 }, also: [.text(report, flag: "--report")])
         let file = try openInput(input)
         let name = displayName(input)
         if decompress {
@@ -134,8 +133,7 @@ struct Series: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
+        try common.start(inputs: [input], output: .text)
         let file = try openInput(input)
         let epochs = try modelSnapshots(file)
         guard !epochs.isEmpty else {
@@ -173,14 +171,15 @@ struct Bench: ParsableCommand {
     @OptionGroup var compression: CompressionOptions
     @Option(help: ArgumentHelp("Times to run each of encode and decode; the best is reported.", valueName: "n"))
     var repeats = 5
-    @Option(name: [.short, .long], help: ArgumentHelp("Seed of the entropy samples.", valueName: "n")) var seed: UInt64 = 0
+    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard repeats >= 1 else { throw ValidationError("--repeats must be at least 1") }
     }
     func run() throws {
+        try common.start(inputs: [input], output: .text)
         let (model, meta) = try readModelFile(try openInput(input))
-        let s = compression.settings(seed: seed)
+        let s = compression.settings(seed: common.seed)
         var packed = try packModel(model, metadata: meta, s)
         var encode = Double.infinity, decode = Double.infinity
         for _ in 0..<repeats {
@@ -196,7 +195,7 @@ struct Bench: ParsableCommand {
         let streamBytes = packed.tensors.reduce(0) { $0 + $1.stream.count }
         let mb = Double(4 * n) / 1e6
         (encode, decode) = (max(encode, 1e-9), max(decode, 1e-9))  // a clock too coarse for a tiny model: no division by 0
-        print(String(format: #"{"tool": "dl-compress", "parameters": %d, "ratio": %.4f, "bits_per_parameter": %.3f, "stream_bits_per_parameter": %.3f, "compress_MBps": %.1f, "decompress_MBps": %.1f}"#,
+        try common.outputTarget.write(text: String(format: #"{"tool": "dl-compress", "parameters": %d, "ratio": %.4f, "bits_per_parameter": %.3f, "stream_bits_per_parameter": %.3f, "compress_MBps": %.1f, "decompress_MBps": %.1f}"# + "\n",
                      n, 32 / packed.packageBitsPerParam, packed.packageBitsPerParam, 8 * Double(streamBytes) / Double(n),
                      mb / encode, mb / decode))
     }

@@ -22,12 +22,15 @@ struct DLData: ParsableCommand {
     static func main() { ToolMain.run(DLData.self, tool: "dl-data") }
 }
 
-/// Loads, transforms and writes: the shape every source subcommand shares.
+/// Checks the outputs, loads, transforms and writes: the shape every source subcommand shares.
 func produce(_ common: CommonOptions, _ transforms: TransformOptions, imageTypeMax: Float? = nil,
              load: () throws -> DataFile) throws {
-    common.apply()
-    try common.outputTarget.check()
-    let data = try applyTransforms(try load(), transforms.settings(imageTypeMax: imageTypeMax), seed: common.seed)
+    try common.start(inputs: [])
+    try emitTransformed(try load(), common, transforms, imageTypeMax: imageTypeMax)
+}
+
+func emitTransformed(_ data: DataFile, _ common: CommonOptions, _ transforms: TransformOptions, imageTypeMax: Float? = nil) throws {
+    let data = try applyTransforms(data, transforms.settings(imageTypeMax: imageTypeMax), seed: common.seed)
     try emitDataFile(data, to: common.outputTarget)
 }
 
@@ -106,7 +109,7 @@ struct IDX: ParsableCommand {
     }
 
     func run() throws {
-        try common.outputTarget.check()
+        try common.start(inputs: [trainImages, trainLabels] + [testImages, testLabels].compactMap { $0 })
         let train = try readIDXSplit(name: "train", images: trainImages, labels: trainLabels)
         var splits = [train.split]
         if let testImages, let testLabels {
@@ -118,9 +121,7 @@ struct IDX: ParsableCommand {
         }
         let classes = splits.compactMap(\.classes).max()
         for i in splits.indices { splits[i].classes = classes }
-        try produce(common, transforms, imageTypeMax: train.typeMax) {
-            DataFile(splits: splits, source: source)
-        }
+        try emitTransformed(DataFile(splits: splits, source: source), common, transforms, imageTypeMax: train.typeMax)
     }
 }
 
@@ -250,8 +251,7 @@ struct Info: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
+        try common.start(inputs: [input], output: .text)
         let file = try openInput(input)
         var st = stat()
         let size = input != "-" && stat(input, &st) == 0 ? Int(st.st_size) : nil
@@ -276,8 +276,7 @@ struct Cat: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input])
         let src = try openInput(input)
         let settings = transforms.settings()
         if settings.isIdentity {

@@ -13,7 +13,8 @@ struct DLFit: ParsableCommand {
             e.g.:
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 --epochs 10 -o model.h5
               dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
-              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 -o pp.h5
+              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh \\
+                --alpha 0.1 -o pp.h5
               dl-fit eval model.h5 data.h5
               dl-fit features model.h5 data.h5 --layer 2 | dl-kfilter -k 10 > z2.h5
               dl-fit log model.h5 > log.tsv
@@ -56,8 +57,7 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input] + [training.initFrom].compactMap { $0 })
         let options = try training.fitOptions(common)
         let quantized = try quantize.map { QuantizedTraining(settings: try parseQuantizeSpec($0, seed: common.seed)) }
         let data = try readDataFile(try openInput(input))
@@ -87,10 +87,16 @@ struct Project: ParsableCommand {
             with a row per layer in /model/log to standard output or -o.
             e.g.:
               dl-data sine | dl-fit project --arch 1-16-16-1 --hidden celu -o sine.h5
-              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 --beta 10 -o pp.h5
-              dl-fit project board.h5 --arch 2-300-300-2 --tries 5 --alpha 0.08 --beta 200 -o board-pp.h5
-              dl-fit project fm.h5 --arch 784-1568-10 --deterministic --ridge 50000 --beta 10000 -o spca.h5
-              dl-fit project fm.h5 --arch 784-392-50-10 --deterministic --ema 0.2 --ridge 0.5 --beta 1e6 --precision 32 -o pp.h5
+              dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh \\
+                --alpha 0.1 --beta 10 -o pp.h5
+              dl-data checkerboard -o board.h5
+              dl-fit project board.h5 --arch 2-300-300-2 --tries 5 --alpha 0.08 \\
+                --beta 200 -o board-pp.h5
+              dl-data fashion-mnist --standardize -o fm.h5
+              dl-fit project fm.h5 --arch 784-1568-10 --deterministic --ridge 50000 \\
+                --beta 10000 -o spca.h5
+              dl-fit project fm.h5 --arch 784-392-50-10 --deterministic --ema 0.2 \\
+                --ridge 0.5 --beta 1e6 --precision 32 -o pp.h5
               dl-fit log pp.h5
             """)
 
@@ -100,8 +106,7 @@ struct Project: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input])
         let settings = try projection.settings(seed: common.seed)
         let data = try readDataFile(try openInput(input))
         let file = displayName(input)
@@ -167,9 +172,8 @@ struct Eval: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
-        let (net, meta) = try readModelFile(try openInput(model))
+        try common.start(inputs: [model, data], output: .text)
+        let (net, meta) = try readModelFile(try openModelArgument(model, data: data, command: "dl-fit eval"))
         let d = try readDataFile(try openInput(data))
         var tsv = "split\trows\tloss\taccuracy\n"
         let threads = common.threadCount
@@ -201,8 +205,7 @@ struct TrainingLog: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
+        try common.start(inputs: [model], output: .text)
         try common.outputTarget.write(text: trainingLogTable(try openInput(model)))
     }
 }
@@ -235,9 +238,8 @@ struct Features: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
-        let (net, _) = try readModelFile(try openInput(model), snapshot: epoch)
+        try common.start(inputs: [model, data])
+        let (net, _) = try readModelFile(try openModelArgument(model, data: data, command: "dl-fit features"), snapshot: epoch)
         let i = layer ?? max(0, net.layers - 1)
         let d = try readDataFile(try openInput(data))
         let out = try featureData(d, model: net, layer: i, file: displayName(data), threads: common.threadCount)
@@ -245,4 +247,14 @@ struct Features: ParsableCommand {
         Log.info("wrote Z_\(i) (\(net.widths[i]) features) of " + d.splits.map { "/\($0.name) \($0.rows)" }.joined(separator: ", ")
                  + " to \(common.outputTarget.name)")
     }
+}
+
+/// Opens the MODEL argument of `eval` and `features`; a data file there, with
+/// a model file as DATA, is the two arguments swapped: say so.
+func openModelArgument(_ model: String, data: String, command: String) throws -> H5File {
+    let file = try openInput(model)
+    if try dlKind(of: file) == .data, data != "-", let other = try? openInput(data), (try? dlKind(of: other)) == .model {
+        throw DLError.usage("\(model) is a data file and \(data) a model file", hint: "the model comes first: \(command) \(data) \(model)")
+    }
+    return file
 }

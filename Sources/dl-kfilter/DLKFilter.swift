@@ -40,8 +40,7 @@ struct DLKFilter: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input])
         let data = try readDataFile(try openInput(input))
         var s = knn.settings(common)
         s.k = k

@@ -70,6 +70,13 @@ struct Train: ParsableCommand {
     var report: String?
     @OptionGroup var common: CommonOptions
 
+    /// The files --checkpoint-dir gets: layer-I.h5 for every hidden layer of
+    /// --arch (with --init-from the widths are known only once the model is read).
+    var checkpointFiles: [String] {
+        guard let widths = try? parseArchitecture(training.arch ?? ""), widths.count > 2 else { return [] }
+        return (1...(widths.count - 2)).map { "layer-\($0).h5" }
+    }
+
     func validate() throws {
         try checkLayerwiseTraining(training)
         try training.checkInputs(data: input)
@@ -81,8 +88,8 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input] + [training.initFrom].compactMap { $0 },
+                         also: [.text(report, flag: "--report"), .folder(checkpointDir, flag: "--checkpoint-dir", files: checkpointFiles)])
         let fit = try training.fitOptions(common, epochLists: true)
         var s = try layerwise.settings(fit, epochs: try training.epochList(), common: common)
         s.subnetSize = subnetSize
@@ -91,12 +98,6 @@ struct Train: ParsableCommand {
         s.rounds = rounds ?? 1
         s.epochsPerRound = epochsPerRound ?? 1
         s.order = order
-        if let dir = checkpointDir {
-            var isDir: ObjCBool = false
-            guard FileManager.default.fileExists(atPath: dir, isDirectory: &isDir), isDir.boolValue else {
-                throw DLError.usage("--checkpoint-dir \(dir) is not a folder", hint: "make it first: mkdir -p \(dir)")
-            }
-        }
         let data = try readDataFile(try openInput(input))
         let name = displayName(input)
         let (model, record, meta) = try layerwiseFit(data, file: name, fit, s)
@@ -145,12 +146,10 @@ struct Step: ParsableCommand {
         if training.initFrom != nil { throw ValidationError("a step draws its layer from --arch and --seed: drop --init-from") }
         if layer < 1 { throw ValidationError("--layer must be at least 1") }
         if features == "-" { throw ValidationError("--features must name a file: standard output carries the model") }
-        if let features, features == common.output { throw ValidationError("--features and -o name the same file") }
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: [input], also: [.hdf5(features, flag: "--features"), .text(report, flag: "--report")])
         let fit = try training.fitOptions(common, epochLists: true)
         let s = try layerwise.settings(fit, epochs: try training.epochList(), common: common)
         let data = try readDataFile(try openInput(input))
@@ -188,8 +187,7 @@ struct Stack: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: steps, also: [.text(report, flag: "--report")])
         // Numeric order, so that a shell glob's layer-10 does not come before layer-2.
         let files = try steps.map { path -> (String, MLP, LayerwiseRecord, ModelMetadata, [String]) in
             let f = try openInput(path)

@@ -19,7 +19,7 @@ struct DLMeasure: ParsableCommand {
               dl-data fashion-mnist | dl-measure redundancy -k 5,10,20 --batch 6148
               dl-measure entropy model.h5 data.h5 --splits all --json
               dl-measure rank model.h5
-              dl-measure lsd model.h5 data.h5 --epoch 3   (a dl-fit --snapshots file)
+              dl-measure lsd snaps.h5 data.h5 --epoch 3   # snaps.h5: dl-fit --snapshots
             """,
         version: dlVersionReport,
         subcommands: [LSD.self, Redundancy.self, Entropy.self, Rank.self, Accuracy.self]
@@ -66,15 +66,7 @@ struct MeasureOptions: ParsableArguments {
 
     /// Reads the inputs and prepares the output; call first thing in run().
     func start() throws -> MeasureInputs {
-        common.apply()
-        try common.outputTarget.check(binary: false)
-        // A table written over a model or data file would destroy it.
-        var out = stat(), inp = stat()
-        if !common.outputTarget.isStdout, stat(common.output, &out) == 0, (out.st_mode & S_IFMT) == S_IFREG {
-            for f in files where f != "-" && stat(f, &inp) == 0 && inp.st_dev == out.st_dev && inp.st_ino == out.st_ino {
-                throw DLError.usage("-o \(common.output) is one of the input files", hint: "write the table elsewhere, e.g. -o measures.tsv")
-            }
-        }
+        try common.start(inputs: files.isEmpty ? ["-"] : files, output: .text)
         return try MeasureInputs.load(files.isEmpty ? ["-"] : files, snapshot: epoch)
     }
 

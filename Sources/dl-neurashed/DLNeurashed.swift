@@ -18,7 +18,8 @@ struct DLNeurashed: ParsableCommand {
             e.g.:
               dl-neurashed train --preset fig5 -n 4000 --every 20 -o fig5.h5
               dl-neurashed spec fig1 > mine.json && dl-neurashed train mine.json -o run.h5
-              dl-neurashed train --preset random --nodes 1000 --levels 4 --g-plus add:2 --g-minus mul:1 -o th1.h5
+              dl-neurashed train --preset random --nodes 1000 --levels 4 \\
+                --g-plus add:2 --g-minus mul:1 -o th1.h5
               dl-neurashed elasticity --preset fig1 -n 200 > le.tsv
               dl-neurashed pathways --preset fig5
             """,
@@ -50,8 +51,7 @@ struct Train: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check()
+        try common.start(inputs: graph.inputs)
         let (g, source) = try graph.graph(seed: common.seed)
         let s = dynamics.settings(seed: common.seed)
         try checkRun(g, s)
@@ -80,7 +80,7 @@ struct Spec: ParsableCommand {
     @Argument(help: ArgumentHelp("The preset: \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
     var name: String
     @OptionGroup var random: RandomGraphOptions
-    @Option(name: [.short, .long], help: "Seed of a random preset's graph.") var seed: UInt64 = 0
+    @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard NeurashedPreset(rawValue: name) != nil else {
@@ -93,8 +93,9 @@ struct Spec: ParsableCommand {
     }
 
     func run() throws {
-        let g = try NeurashedGraph.preset(NeurashedPreset(rawValue: name)!, size: random.size, seed: seed)
-        try OutputTarget("-").write(text: NeurashedSpec.render(g))
+        try common.start(inputs: [], output: .text)
+        let g = try NeurashedGraph.preset(NeurashedPreset(rawValue: name)!, size: random.size, seed: common.seed)
+        try common.outputTarget.write(text: NeurashedSpec.render(g))
     }
 }
 
@@ -112,7 +113,7 @@ struct Pathways: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func run() throws {
-        common.apply()
+        try common.start(inputs: graph.inputs, output: .text)
         let (g, _) = try graph.graph(seed: common.seed)
         var out = "type\tclass\tlevel\tfiring\n"
         for (t, type) in g.types.enumerated() {
@@ -191,8 +192,7 @@ struct Sparsity: ParsableCommand {
 /// trained as `train` would, its final state.
 func trainedForAnalysis(_ graph: GraphOptions, _ dynamics: DynamicsOptions, _ common: CommonOptions) throws
     -> (NeurashedGraph, NeurashedSettings, NeurashedState) {
-    common.apply()
-    try common.outputTarget.check(binary: false)
+    try common.start(inputs: graph.inputs, output: .text)
     let (g, _) = try graph.graph(seed: common.seed)
     let s = dynamics.settings(seed: common.seed)
     return (g, s, try trainNeurashed(g, s).state)
@@ -210,7 +210,8 @@ struct Theorem1: ParsableCommand {
             limit ((b1+b2)/b1, Theorem 1), expansion (the appendix's formula at this t).
             Theorem 2 is the ratio's growth down a column of L.
             e.g.:
-              dl-neurashed theorem1 --grid-shared 1,2,4 --grid-per-class 1,4 --grid-rounds 10,1000
+              dl-neurashed theorem1 --grid-shared 1,2,4 --grid-per-class 1,4 \\
+                --grid-rounds 10,1000
               dl-neurashed theorem1 --grid-levels 1,2,4,8,16,32 --grid-rounds 100
             """)
 
@@ -257,8 +258,7 @@ struct Theorem1: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
+        try common.start(inputs: [], output: .text)
         let points = try grid()
         let progress = Progress("theorem1", total: points.count, unit: "graphs")
         var out = "m\tL\tK\tb1\tb2\tt\tc\tratio\tlimit\texpansion\n"
@@ -307,8 +307,7 @@ struct Information: ParsableCommand {
     }
 
     func run() throws {
-        common.apply()
-        try common.outputTarget.check(binary: false)
+        try common.start(inputs: graph.inputs, output: .text)
         let (g, _) = try graph.graph(seed: common.seed)
         guard g.types.count <= 4096 else { throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)") }
         let s = dynamics.settings(seed: common.seed)

@@ -227,4 +227,22 @@ final class DLFitEndToEndTests: EndToEndCase {
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.h5"))
     }
 
+    /// What a new user types: negative numbers, the arguments swapped, a packed
+    /// file where a model goes; each gets a line that names the problem.
+    func testUsageMistakesNameTheProblem() throws {
+        XCTAssertEqual(try sh("dl-data spirals --rows 200 -q -o d.h5 && dl-fit d.h5 --arch 2-8-2 --epochs 1 -q -o m.h5 && dl-compress m.h5 -q -o p.h5").status, 0)
+        // A negative value reaches the option's own check (not "Missing value").
+        assertFails(try sh("dl-fit d.h5 --arch 2-8-2 --epochs -1 -o x.h5"), status: 2, mentions: "--epochs must be at least 1")
+        assertFails(try sh("dl-fit d.h5 --arch 2-8-2 --lr -0.1 -o x.h5"), status: 2, mentions: "--lr must be positive")
+        XCTAssertEqual(try sh("dl-fit d.h5 --arch 2-8-2 --epochs 1 --head tanh --targets -1,1 -q -o t.h5").status, 0)
+        // The hint names the subcommand's help page, or the default subcommand's.
+        assertFails(try sh("dl-fit eval m.h5 d.h5 --bogus"), status: 2, mentions: "(see 'dl-fit eval --help')")
+        assertFails(try sh("dl-fit d.h5 --bogus"), status: 2, mentions: "(see 'dl-fit train --help')")
+        assertFails(try sh("dl-measure lsd --bogus"), status: 2, mentions: "(see 'dl-measure lsd --help')")
+        assertFails(try sh("dl-kfilter --bogus"), status: 2, mentions: "(see 'dl-kfilter --help')")
+        assertFails(try sh("dl-fit eval d.h5 m.h5"), status: 2,
+                    mentions: "d.h5 is a data file and m.h5 a model file (the model comes first: dl-fit eval m.h5 d.h5)")
+        assertFails(try sh("dl-fit features d.h5 m.h5 -o z.h5"), status: 2, mentions: "the model comes first: dl-fit features m.h5 d.h5")
+        assertFails(try sh("dl-fit eval p.h5 d.h5"), status: 1, mentions: "p.h5 is a dl packed file; expected model (decode it first: dl-compress -d p.h5 -o model.h5)")
+    }
 }

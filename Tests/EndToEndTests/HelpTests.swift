@@ -36,6 +36,20 @@ final class HelpSnapshotTests: EndToEndCase {
             }
             XCTAssertEqual(r.out, want, "'\(command) --help' changed: review it, then update the snapshot")
         }
+        // Examples paste as commands: at 80 columns none wraps (a wrapped line
+        // starts at column 0); a long one goes on after a backslash.
+        for command in Self.commands {
+            let help = try sh("\(command) --help").out
+            for block in help.components(separatedBy: "e.g.:\n").dropFirst() {
+                let lines = block.components(separatedBy: "\n\n")[0].split(separator: "\n")
+                for line in lines where !line.hasPrefix("  ") {
+                    XCTFail("\(command) --help: an example wraps at 80 columns before '\(line)'")
+                }
+                for (a, b) in zip(lines, lines.dropFirst()) where b.hasPrefix("    ") {
+                    XCTAssertTrue(a.hasSuffix("\\"), "\(command) --help: '\(b)' goes on an example without a backslash")
+                }
+            }
+        }
         // Every subcommand a tool lists has a snapshot.
         for tool in ["dl-data", "dl-fit", "dl-layerwise", "dl-measure", "dl-compress", "dl-neurashed"] {
             let listed = try sh("\(tool) --help").out.components(separatedBy: "SUBCOMMANDS:").last ?? ""

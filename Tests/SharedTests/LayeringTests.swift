@@ -78,4 +78,24 @@ final class LayeringTests: XCTestCase {
             }
         }
     }
+
+    /// Every subcommand's run() starts by checking all its outputs against its
+    /// inputs (CommonOptions.start, directly or through the one helper its tool
+    /// shares), so no tool reads or computes before its outputs are known good.
+    func testEveryRunChecksItsFilesFirst() throws {
+        let sources = Self.shared + "/.."
+        let starters = ["common.start(", "produce(", "trainedForAnalysis(", ".start()"]
+        var runs = 0
+        for tool in try FileManager.default.contentsOfDirectory(atPath: sources) where tool.hasPrefix("dl-") {
+            for f in try FileManager.default.contentsOfDirectory(atPath: sources + "/" + tool) where f.hasSuffix(".swift") {
+                let s = try String(contentsOfFile: sources + "/" + tool + "/" + f, encoding: .utf8)
+                for body in s.components(separatedBy: "func run() throws {").dropFirst() {
+                    runs += 1
+                    let first = body.split(separator: "\n").map { $0.trimmingCharacters(in: .whitespaces) }.first { !$0.isEmpty } ?? ""
+                    XCTAssertTrue(starters.contains { first.contains($0) }, "\(tool)/\(f): a run() starts with '\(first)'")
+                }
+            }
+        }
+        XCTAssertGreaterThan(runs, 30)
+    }
 }

@@ -31,12 +31,22 @@ public struct CommonOptions: ParsableArguments {
     /// --threads, or every core.
     public var threadCount: Int { threads ?? ProcessInfo.processInfo.activeProcessorCount }
 
-    /// Applies the logging and thread settings; call first thing in run().
-    public func apply() {
+    /// Applies the logging and thread settings; `start` calls it.
+    func apply() {
         Log.quiet = quiet
         Log.verbose = verbose
         if let note = BLASKernel.switchNote { Log.debug(note) }
         setBLASThreads(threadCount)
+    }
+
+    /// First thing in every run(): applies the logging and thread settings, then
+    /// checks every output the run will write — -o as `output` (nil: the command
+    /// writes no -o) and `also` (--report, --features, folders) — against the file
+    /// system, the `inputs` and each other, before any input is read.
+    public func start(inputs: [String], output: RunOutput.Kind? = .hdf5, also: [RunOutput?] = []) throws {
+        apply()
+        let main = output.map { RunOutput(flag: "-o", path: self.output, kind: $0) }
+        try checkRunFiles(inputs: inputs, outputs: ([main] + also).compactMap { $0 })
     }
 }
 
@@ -57,15 +67,20 @@ public enum ToolMain {
         setvbuf(stdout, nil, _IOFBF, 1 << 16)
         keepFreedMemory()
         do {
-            var command = try Command.parseAsRoot()
+            var command = try Command.parseAsRoot(joiningNegativeValues(Array(CommandLine.arguments.dropFirst())))
+            // Files written by the run keep temporary names until it has succeeded.
+            OutputStaging.begin()
             try command.run()
+            try OutputStaging.commit()
             fflush(stdout)
             exit(0)
         } catch let error as DLError {
+            OutputStaging.discard()
             fflush(stdout)
             Log.error(error.description)
             exit(error.exitCode)
         } catch {
+            OutputStaging.discard()
             let code = Command.exitCode(for: error)
             if code == .success {
                 // --help and --version: the text goes to standard output.
@@ -74,8 +89,39 @@ public enum ToolMain {
             let message = Command.message(for: error)
                 .split(separator: "\n").first.map(String.init) ?? "invalid arguments"
             let trimmed = message.hasPrefix("Error: ") ? String(message.dropFirst(7)) : message
-            Log.error("\(trimmed) (see '\(tool) --help')")
+            Log.error("\(trimmed) (see '\(helpCommand(Command.self, tool: tool)) --help')")
             exit(2)
         }
     }
+
+    /// The help page for a usage mistake: the subcommand's that was named, or
+    /// the default one's (dl-fit's train), else the tool's.
+    static func helpCommand<Command: ParsableCommand>(_: Command.Type, tool: String) -> String {
+        let subcommands = Command.configuration.subcommands
+        let names = Set(subcommands.map { $0._commandName })
+        if let named = CommandLine.arguments.dropFirst().first(where: { names.contains($0) }) { return "\(tool) \(named)" }
+        if let d = Command.configuration.defaultSubcommand { return "\(tool) \(d._commandName)" }
+        return tool
+    }
+}
+
+/// `--lr -0.1` → `--lr=-0.1`: a value that starts with a minus sign would be read
+/// as an option and end in "Missing value for '--lr'"; joined, it reaches the
+/// option, whose own check then names the problem (and `--targets -1,1` works).
+func joiningNegativeValues(_ args: [String]) -> [String] {
+    var out: [String] = []
+    var i = 0
+    while i < args.count {
+        let a = args[i]
+        if a == "--" { out += args[i...]; break }
+        if a.hasPrefix("--"), !a.contains("="), i + 1 < args.count,
+           args[i + 1].range(of: #"^-\.?[0-9]"#, options: .regularExpression) != nil {
+            out.append(a + "=" + args[i + 1])
+            i += 2
+            continue
+        }
+        out.append(a)
+        i += 1
+    }
+    return out
 }

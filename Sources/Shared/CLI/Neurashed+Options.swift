@@ -24,6 +24,9 @@ public struct GraphOptions: ParsableArguments {
         try random.check(for: preset.flatMap(NeurashedPreset.init))
     }
 
+    /// The files the graph is read from: the spec, unless a preset is named.
+    public var inputs: [String] { preset == nil ? [spec ?? "-"] : [] }
+
     /// The graph and where it came from (a random preset is drawn with `seed`).
     public func graph(seed: UInt64) throws -> (NeurashedGraph, GraphSource) {
         if let preset, let p = NeurashedPreset(rawValue: preset) {

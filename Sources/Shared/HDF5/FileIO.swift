@@ -55,36 +55,41 @@ public struct OutputTarget {
     public init(_ path: String) { self.path = path }
 
     /// Checks, before any work is done, that the output can be written:
-    /// never HDF5 to a terminal; the folder of a file must exist.
-    public func check(binary: Bool = true) throws {
+    /// never HDF5 to a terminal; not a folder; the folder of a file must exist
+    /// and be writable. `flag` names the option in the error lines. A run
+    /// checks all its outputs at once, against its inputs: `checkRunFiles`.
+    public func check(binary: Bool = true, flag: String = "-o") throws {
         if isStdout {
             if binary && isatty(1) == 1 {
                 throw DLError.usage("refusing to write HDF5 to a terminal",
-                                    hint: "redirect standard output to a file or pipe, or use -o FILE")
+                                    hint: "redirect standard output to a file or pipe, or use \(flag) FILE")
             }
             return
         }
-        if path.isEmpty { throw DLError.usage("empty output path", hint: "use -o FILE, or -o - for standard output") }
+        if path.isEmpty { throw DLError.usage("empty output path", hint: "use \(flag) FILE, or \(flag) - for standard output") }
         var st = stat()
         if stat(path, &st) == 0 {
             if (st.st_mode & S_IFMT) == S_IFDIR {
                 let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
-                throw DLError.usage("output \(path) is a folder", hint: "name a file, e.g. -o \(dir)/out.\(binary ? "h5" : "tsv")")
+                throw DLError.usage("\(flag) \(path) is a folder", hint: "name a file, e.g. \(flag) \(dir)/out.\(binary ? "h5" : "tsv")")
             }
-            return
+            if (st.st_mode & S_IFMT) != S_IFREG, access(path, W_OK) != 0 {
+                throw DLError.io("cannot write \(path): \(errnoText())")
+            }
         }
         let dir = folder(of: path)
         guard stat(dir, &st) == 0, (st.st_mode & S_IFMT) == S_IFDIR else {
-            throw DLError.io("cannot write \(path): folder \(dir) does not exist", hint: "create it first: mkdir -p \(dir)")
+            throw DLError.io("cannot write \(flag) \(path): folder \(dir) does not exist", hint: "create it first: mkdir -p \(dir)")
         }
-        guard access(dir, W_OK) == 0 else {
-            throw DLError.io("cannot write \(path): folder \(dir) is not writable (\(errnoText()))")
+        guard access(dir, W_OK | X_OK) == 0 else {
+            throw DLError.io("cannot write \(flag) \(path): folder \(dir) is not writable (\(errnoText()))")
         }
     }
 
     /// Writes `bytes` as the whole output. Regular files are written to a
-    /// temporary name in the same folder and renamed on success, so a failure
-    /// leaves no partial file; devices and pipes (e.g. /dev/null) are written in place.
+    /// temporary name in the same folder and renamed when the run succeeds
+    /// (`OutputStaging`), so a failure leaves no partial file; devices and pipes
+    /// (e.g. /dev/null) are written in place.
     public func write(_ bytes: UnsafeRawBufferPointer) throws {
         try write(chunks: [bytes])
     }
@@ -107,24 +112,28 @@ public struct OutputTarget {
         let base = (path as NSString).lastPathComponent
         // mkstemp replaces the trailing six X's with a unique suffix.
         var template = Array("\(dir)/.\(base).tmp.\(String(repeating: "X", count: 6))".utf8CString)
-        let fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
+        var fd = template.withUnsafeMutableBufferPointer { mkstemp($0.baseAddress!) }
         guard fd >= 0 else {
             throw DLError.io("cannot write \(path): \(errnoText())", hint: "check that folder \(dir) is writable")
         }
         let tmp = String(cString: template)
-        TempFiles.register(tmp)
-        defer { TempFiles.unregister() }
         do {
+            try TempFiles.register(tmp)
             for c in chunks { try writeAll(fd: fd, c, name: path) }
-            pauseForTests()
             // mkstemp makes the file 0600; give it the usual mode under the umask.
             let mask = umask(0); umask(mask)
             fchmod(fd, 0o666 & ~mask)
-            guard close(fd) == 0 else { throw DLError.io("cannot write \(path): \(errnoText())", hint: "is the disk full?") }
+            let closed = close(fd)
+            fd = -1
+            guard closed == 0 else { throw DLError.io("cannot write \(path): \(errnoText())", hint: "is the disk full?") }
+            if OutputStaging.active { OutputStaging.hold(tmp, for: path); return }
+            pauseForTests()
             guard rename(tmp, path) == 0 else { throw DLError.io("cannot rename the output to \(path): \(errnoText())") }
+            TempFiles.unregister(tmp)
         } catch {
-            close(fd)
+            if fd >= 0 { close(fd) }
             unlink(tmp)
+            TempFiles.unregister(tmp)
             throw error
         }
     }
@@ -178,29 +187,6 @@ func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
             throw DLError.io("cannot write \(name): \(errnoText())", hint: hint)
         }
         off += n
-    }
-}
-
-/// The temporary output file being written, removed if the process is
-/// interrupted (SIGINT, SIGTERM, SIGHUP) so no partial file is left behind.
-enum TempFiles {
-    nonisolated(unsafe) static var path: UnsafeMutablePointer<CChar>?
-
-    static func register(_ p: String) {
-        path = strdup(p)
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
-            signal(sig) { sig in
-                if let p = TempFiles.path { unlink(p) }
-                signal(sig, SIG_DFL)
-                raise(sig)
-            }
-        }
-    }
-
-    static func unregister() {
-        let p = path
-        path = nil
-        free(p)
     }
 }
 

@@ -6,9 +6,7 @@ public func kFilter(_ data: DataFile, file: String, settings: KFilterSettings, m
     guard let labels = train.y else {
         throw DLError.input("\(file): /train has no class labels y", hint: "k-filtering needs labelled (classification) data")
     }
-    if let bad = firstNonFinite(train.X) {
-        throw DLError.input("\(file): /train/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
-    }
+    try train.checkValues(file: file)
     let m = train.rows
     warnSingleSampleClasses(labels, split: "train")
     guard m > 0 else { throw DLError.input("\(file): /train has no rows", hint: "there is nothing to filter") }

@@ -29,9 +29,6 @@ public struct MeasureInputs {
             case .model:
                 guard inputs.model == nil else { throw DLError.usage("two model files given (\(inputs.modelName!) and \(name))") }
                 let (model, meta) = try readModelFile(file, snapshot: snapshot)
-                if let i = model.parameters.firstIndex(where: { !$0.isFinite }) {
-                    throw DLError.input("\(name): the model has a NaN or Inf parameter (index \(i))", hint: "did its training diverge?")
-                }
                 inputs.model = model
                 inputs.metadata = meta
                 inputs.modelName = name
@@ -91,9 +88,7 @@ public struct MeasureInputs {
                                         hint: "measure it on labelled data")
                 }
             }
-            if let bad = firstNonFinite(s.X) {
-                throw DLError.input("\(dataName): /\(s.name)/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
-            }
+            try s.checkValues(file: dataName)
             return s
         }
     }

@@ -301,14 +301,16 @@ public final class Evaluator {
         space = try Workspace(model: model, maxRows: maxRows, shards: shards, backprop: false)
     }
 
-    public func evaluate(_ task: LearningTask, targets: (Float, Float)) -> Evaluation {
-        if model.parameters64 != nil, let e = try? exactEvaluation(task, targets: targets) { return e }
+    /// A float64 model (parameters64) is evaluated in float64 only: its float32
+    /// rounding may be another net (ExactForward.swift).
+    public func evaluate(_ task: LearningTask, targets: (Float, Float)) throws -> Evaluation {
+        if model.parameters64 != nil { return try exactEvaluation(task, targets: targets) }
         return model.parameters.withUnsafeBufferPointer { space.evaluate($0.baseAddress!, task, targets: targets) }
     }
 
     /// Ŷ for every row of X.
-    public func predict(_ X: Matrix) -> Matrix {
-        if model.parameters64 != nil, let y = try? model.representation(X, layer: model.layers) { return y }
+    public func predict(_ X: Matrix) throws -> Matrix {
+        if model.parameters64 != nil { return try model.representation(X, layer: model.layers) }
         return model.parameters.withUnsafeBufferPointer { space.predict($0.baseAddress!, X) }
     }
 }

@@ -89,7 +89,7 @@ public func evaluateModel(_ model: MLP, targets: (Float, Float), on data: DataFi
     for split in data.splits { try checkModelFits(model, split, file: file) }
     let tasks = try data.splits.map { try LearningTask(split: $0, file: file) }
     let evaluator = try Evaluator(model: model, maxRows: 2048 * max(1, threads), shards: max(1, threads))
-    return withBLASThreads(1) {
-        zip(data.splits, tasks).map { ($0.name, $0.rows, evaluator.evaluate($1, targets: targets)) }
+    return try withBLASThreads(1) {
+        try zip(data.splits, tasks).map { ($0.name, $0.rows, try evaluator.evaluate($1, targets: targets)) }
     }
 }

@@ -143,6 +143,7 @@ public func featureData(_ data: DataFile, model: MLP, layer i: Int, file: String
             throw DLError.input("the model takes \(model.widths[0]) inputs but \(file): /\(s.name)/X has \(s.features) columns",
                                 hint: "the architecture's first width must match the data")
         }
+        try s.checkValues(file: file)
         Z[s.name] = try model.representation(s.X, layer: i, threads: threads)
     }
     return try featureDataFile(data, features: Z, layer: i, architecture: model.architecture)

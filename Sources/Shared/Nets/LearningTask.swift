@@ -15,11 +15,6 @@ public struct LearningTask {
         guard labels != nil || Y != nil else {
             throw DLError.input("\(file): /\(split.name) has neither labels y nor targets Y", hint: "dl-fit needs labelled data")
         }
-        if let bad = firstNonFinite(X) {
-            throw DLError.input("\(file): /\(split.name)/X has a NaN or Inf value in row \(bad)", hint: "clean or re-make the data")
-        }
-        if let Y, let bad = firstNonFinite(Y) {
-            throw DLError.input("\(file): /\(split.name)/Y has a NaN or Inf value in row \(bad)")
-        }
+        try split.checkValues(file: file)
     }
 }

@@ -237,7 +237,10 @@ func readLayers(_ source: H5Group, into model: inout MLP, file: String) throws {
         let l = try layers.openGroup(String(i))
         return try l.datasetInfo("W").dtype == "float64" && l.datasetInfo("b").dtype == "float64"
     }
-    guard exact else { return }
+    guard exact else {
+        try checkFiniteParameters(model.parameters, model, source: source.path, file: file)
+        return
+    }
     var p64 = [Double](repeating: 0, count: model.parameters.count)
     for i in 1...model.layers {
         let l = try layers.openGroup(String(i))
@@ -245,7 +248,17 @@ func readLayers(_ source: H5Group, into model: inout MLP, file: String) throws {
         p64.replaceSubrange(model.weightOffset(i)..<(model.weightOffset(i) + W.count), with: W)
         p64.replaceSubrange(model.biasOffset(i)..<(model.biasOffset(i) + b.count), with: b)
     }
+    try checkFiniteParameters(p64, model, source: source.path, file: file)
     model.parameters64 = p64
+}
+
+/// The suite's rule for every reader of a model: no NaN or Inf weight (a
+/// diverged run's model would print nan losses and pack nothing).
+func checkFiniteParameters<T: BinaryFloatingPoint>(_ p: [T], _ model: MLP, source: String, file: String) throws {
+    guard let k = p.firstIndex(where: { !$0.isFinite }) else { return }
+    let i = (1...model.layers).last { model.weightOffset($0) <= k } ?? 1
+    let which = k >= model.biasOffset(i) ? "b" : "W"
+    throw DLError.input("\(file): \(source)/layers/\(i)/\(which) has a NaN or Inf value", hint: "did its training diverge?")
 }
 
 func readModelMetadata(_ g: H5Group, file: String) throws -> ModelMetadata {

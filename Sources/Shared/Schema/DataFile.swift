@@ -20,6 +20,19 @@ public let dlVersion = "0.1.0"
 public let splitNames = ["train", "val", "test"]
 
 /// One split of a data file: samples and their labels or targets.
+/// The largest magnitude a data value may have (Split.checkValues).
+public let dataMagnitudeLimit: Float = 1e15
+
+/// The first row holding a value that is not finite or exceeds `limit` in
+/// magnitude, with that value.
+func firstOutOfRange(_ m: Matrix, limit: Float) -> (row: Int, value: Float)? {
+    let c = m.cols
+    return m.storage.withUnsafeBufferPointer { p in
+        for i in 0..<p.count where !(abs(p[i]) <= limit) { return (c > 0 ? i / c : 0, p[i]) }
+        return nil
+    }
+}
+
 public struct Split: Equatable {
     public var name: String
     public var X: Matrix                 // [m, d]
@@ -45,6 +58,21 @@ public struct Split: Equatable {
 
     public var rows: Int { X.rows }
     public var features: Int { X.cols }
+
+    /// The suite's rule for every reader that computes on data: X and Y hold
+    /// finite values of magnitude at most `dataMagnitudeLimit` (past it, float32
+    /// squares and sums of squares overflow: a fit, a loss or an LSD of such data
+    /// is Inf or NaN without a word). `dl-data info` counts NaN and Inf instead.
+    public func checkValues(file: String) throws {
+        for (what, m) in [("X", X), ("Y", Y)] {
+            guard let m, let (row, v) = firstOutOfRange(m, limit: dataMagnitudeLimit) else { continue }
+            if !v.isFinite {
+                throw DLError.input("\(file): /\(name)/\(what) has a NaN or Inf value in row \(row)", hint: "clean or re-make the data")
+            }
+            throw DLError.input("\(file): /\(name)/\(what) has \(v) in row \(row), beyond ±1e15 where float32 products overflow",
+                                hint: "standardize it: dl-data cat \(file == "standard input" ? "-" : file) --standardize -o scaled.h5")
+        }
+    }
 
     /// Samples per class (classification only).
     public func classCounts() -> [Int] {

@@ -46,8 +46,10 @@ public func expectKind(_ file: H5File, _ accepted: [DLKind]) throws -> DLKind {
     let kind = try dlKind(of: file)
     guard accepted.contains(kind) else {
         let names = accepted.map(\.rawValue).joined(separator: " or ")
-        throw DLError.input("\(file.name) is a dl \(kind.rawValue) file; expected \(names)",
-                            hint: "make \(names) files with \(Set(accepted.map(\.maker)).sorted().joined(separator: " or "))")
+        let hint = kind == .packed && accepted.contains(.model)
+            ? "decode it first: dl-compress -d \(file.name == "standard input" ? "-" : file.name) -o model.h5"
+            : "make \(names) files with \(Set(accepted.map(\.maker)).sorted().joined(separator: " or "))"
+        throw DLError.input("\(file.name) is a dl \(kind.rawValue) file; expected \(names)", hint: hint)
     }
     return kind
 }

@@ -126,11 +126,3 @@ extension Tensor where Scalar == Double {
     public func toFloat() -> Tensor<Float> { Tensor<Float>(unchecked: shape, storage.map { Float($0) }) }
 }
 
-/// The first row of a matrix holding a NaN or Inf, or nil when every value is finite.
-public func firstNonFinite(_ m: Matrix) -> Int? {
-    let c = m.cols
-    return m.storage.withUnsafeBufferPointer { p in
-        for i in 0..<p.count where !p[i].isFinite { return c > 0 ? i / c : 0 }
-        return nil
-    }
-}
