@@ -79,7 +79,7 @@ def main():
     for e in range(1, 11):
         common = [fig, data, "--epoch", str(e), "--layers", layers, "-q"]
         lsd = table(run([f"{BIN}/dl-measure", "lsd", *common]).stdout)
-        ent = table(run([f"{BIN}/dl-measure", "entropy", *common, "--bits", "4"]).stdout)
+        ent = table(run([f"{BIN}/dl-measure", "entropy", *common, "--preview-bits", "4"]).stdout)
         red = table(run([f"{BIN}/dl-measure", "redundancy", "-k", "10", "--batch", "6148", *common]).stdout)
         acc = table(run([f"{BIN}/dl-measure", "accuracy", fig, data, "--epoch", str(e), "--splits", "test", "-q"]).stdout)
         row = {"epoch": e,

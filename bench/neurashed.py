@@ -20,7 +20,7 @@ OURS_ITERATIONS, PEER_ITERATIONS = 20000, 100
 def ours():
     with tempfile.TemporaryDirectory() as d:
         out = os.path.join(d, "run.h5")
-        r = run(["/usr/bin/time", "-f", "%M", f"{BIN}/dl-neurashed", "train", "--preset", "random", *SIZE, "-b", "128",
+        r = run(["/usr/bin/time", "-f", "%M", f"{BIN}/dl-neurashed", "train", "--preset", "random", *SIZE, "--batch-size", "128",
                  "-n", str(OURS_ITERATIONS), "--every", str(OURS_ITERATIONS), *RULES, "--record-time", "-q", "-o", out])
         rss = int(r.stderr.strip().splitlines()[-1]) * 1024
         seconds = float(run([sys.executable, "-c", f"import h5py; print(h5py.File({out!r})['trajectory'].attrs['step_seconds'])"]).stdout)

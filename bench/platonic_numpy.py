@@ -3,7 +3,7 @@
 same algorithm step for step (Figure 7.3 with Th. 7.5.1's tries, 7.8's PCA
 variants, the ELM), on numpy's own OpenBLAS.
 
-  platonic_numpy.py DATA --arch 2-32x4-2 [--hidden tanh] [--alpha A] [--beta B]
+  platonic_numpy.py DATA --arch 2-32x4-2 [--hidden tanh] [--target-scale A] [--label-scale B]
       [--tries N] [--solver pinv|ridge] [--ridge L] [--projection random|pca|random-w]
       [--sorted-pca] [--precision 32|64] [--seed S]
 
@@ -108,7 +108,7 @@ def fit(X, Y, labels, Xt, Yt, a):
 def main():
     p = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     p.add_argument("data"); p.add_argument("--arch", required=True); p.add_argument("--hidden", default="relu")
-    p.add_argument("--alpha", type=float, default=1.0); p.add_argument("--beta", type=float, default=10.0)
+    p.add_argument("--target-scale", dest="alpha", type=float, default=1.0); p.add_argument("--label-scale", dest="beta", type=float, default=10.0)
     p.add_argument("--tries", type=int, default=1); p.add_argument("--solver", default="pinv", choices=["pinv", "ridge"])
     p.add_argument("--ridge", type=float, default=1e-3)
     p.add_argument("--projection", default="random", choices=["random", "pca", "random-w"])

@@ -32,10 +32,10 @@ def datasets():
 def workloads():
     spirals, sine, fm = datasets()
     return {
-        "spirals 2-32x4-2 tanh, 5 tries, pinv f64": (spirals, "--arch 2-32x4-2 --hidden tanh --alpha 0.1 --beta 10 --tries 5 --precision 64"),
-        "sine 1-16x1000-1 celu, pinv f64": (sine, "--arch 1-16x1000-1 --hidden celu --alpha 0.1 --beta 10 --precision 64"),
-        "fashion 784-1568-10 relu, random P, ridge f32": (fm, "--arch 784-1568-10 --solver ridge --ridge 50000 --beta 10 --precision 32"),
-        "fashion 784-392-50-10 relu, deterministic, ridge f32": (fm, "--arch 784-392-50-10 --sorted-pca --projection pca --solver ridge --ridge 0.5 --beta 1e6 --precision 32"),
+        "spirals 2-32x4-2 tanh, 5 tries, pinv f64": (spirals, "--arch 2-32x4-2 --hidden tanh --target-scale 0.1 --label-scale 10 --tries 5 --precision 64"),
+        "sine 1-16x1000-1 celu, pinv f64": (sine, "--arch 1-16x1000-1 --hidden celu --target-scale 0.1 --label-scale 10 --precision 64"),
+        "fashion 784-1568-10 relu, random P, ridge f32": (fm, "--arch 784-1568-10 --solver ridge --ridge 50000 --label-scale 10 --precision 32"),
+        "fashion 784-392-50-10 relu, deterministic, ridge f32": (fm, "--arch 784-392-50-10 --sorted-pca --projection pca --solver ridge --ridge 0.5 --label-scale 1e6 --precision 32"),
     }
 
 

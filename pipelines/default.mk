@@ -36,7 +36,7 @@ DATA_FLAGS ?=
 # k of Table 5.1 within the same batches; weight entropy over 2^4 and 2^8 bins.
 MEASURE_FLAGS ?= --splits train
 REDUNDANCY_FLAGS ?= -k 5,10,20 --batch 6148
-ENTROPY_FLAGS ?= --bits 4,8
+ENTROPY_FLAGS ?= --preview-bits 4,8
 MEASURES := lsd redundancy entropy rank accuracy
 
 # Plots need gnuplot (Debian's gnuplot-nox; `make deps` installs it).

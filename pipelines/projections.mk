@@ -63,14 +63,14 @@ $(TH7)/sine.h5: $(BIN)/dl-data | $(TH7)
 
 $(TH7)/sine.tsv: $(TH7)/sine.h5 $(BIN)/dl-fit
 	{ printf 'seed\tmse\tmse_5_tries\n'; for s in $(SINE_SEEDS); do \
-	    one=$$($(FIT) $< --arch 1-16-16-1 --hidden celu --alpha 1 --beta 1 -s $$s -q | $(BIN)/dl-fit log - | awk -F'\t' 'END { print $$5 }'); \
-	    five=$$($(FIT) $< --arch 1-16-16-1 --hidden celu --alpha 1 --beta 1 --tries 5 -s $$s -q | $(BIN)/dl-fit log - | awk -F'\t' 'END { print $$5 }'); \
+	    one=$$($(FIT) $< --arch 1-16-16-1 --hidden celu --target-scale 1 --label-scale 1 -s $$s -q | $(BIN)/dl-fit log - | awk -F'\t' 'END { print $$5 }'); \
+	    five=$$($(FIT) $< --arch 1-16-16-1 --hidden celu --target-scale 1 --label-scale 1 --tries 5 -s $$s -q | $(BIN)/dl-fit log - | awk -F'\t' 'END { print $$5 }'); \
 	    printf '%s\t%s\t%s\n' $$s $$one $$five; done; } > $@.tmp && mv $@.tmp $@
 
 # 10,000 layers of 16 (α = 0.1, β = 10: Figure 7.7's α = 1 diverges after a few
 # layers), one BLAS thread (the matrices are 5000 × 17).
 $(TH7)/deep-sine-n%.tsv: $(TH7)/sine.h5 $(BIN)/dl-fit
-	$(FIT) $< --arch 1-16x$(DEEP_LAYERS)-1 --hidden celu --alpha 0.1 --beta 10 --tries $* \
+	$(FIT) $< --arch 1-16x$(DEEP_LAYERS)-1 --hidden celu --target-scale 0.1 --label-scale 10 --tries $* \
 	  --threads 1 --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 $(TH7)/deep-sine.tsv: $(foreach n,$(DEEP_TRIES),$(TH7)/deep-sine-n$(n).tsv)
@@ -88,7 +88,7 @@ $(TH7)/deep-sine.png: $(TH7)/deep-sine.tsv $(HERE)projections-deep.gp
 SPIRAL_SETTINGS := 0.1_10 1_2
 SPIRAL_RUNS := pinv_32 pinv_32_cut pinv_64 lstsq_32 lstsq_32_cut lstsq_64 ridge_32 ridge_32_l1 ridge_64
 SPIRAL_CONFIGS := $(foreach s,$(SPIRAL_SETTINGS),$(foreach r,$(SPIRAL_RUNS),$(s)_$(r)))
-spiral_flags = $(strip --alpha $(word 1,$(1)) --beta $(word 2,$(1)) --solver $(word 3,$(1)) --precision $(word 4,$(1)) \
+spiral_flags = $(strip --target-scale $(word 1,$(1)) --label-scale $(word 2,$(1)) --solver $(word 3,$(1)) --precision $(word 4,$(1)) \
   $(if $(filter cut,$(word 5,$(1))),--rcond 1e-5) $(if $(filter l1,$(word 5,$(1))),--ridge 1))
 
 $(TH7)/spirals.h5: $(BIN)/dl-data | $(TH7)
@@ -127,12 +127,12 @@ $(TH7)/board.h5: $(BIN)/dl-data | $(TH7)
 
 $(TH7)/board/deep-%.tsv: $(TH7)/board.h5 $(BIN)/dl-fit
 	mkdir -p $(@D)
-	set -- $(subst _, ,$*); $(FIT) $< --arch 2-$(BOARD_DEEP_WIDTH)x$(BOARD_DEEP)-2 --alpha $$1 --beta $$2 --precision $$3 $(BOARD_TARGETS) \
+	set -- $(subst _, ,$*); $(FIT) $< --arch 2-$(BOARD_DEEP_WIDTH)x$(BOARD_DEEP)-2 --target-scale $$1 --label-scale $$2 --precision $$3 $(BOARD_TARGETS) \
 	  --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 $(TH7)/board/width-%.tsv: $(TH7)/board.h5 $(BIN)/dl-fit
 	mkdir -p $(@D)
-	$(FIT) $< --arch 2-$*x3-2 --tries 5 --alpha 0.08 --beta 200 $(BOARD_TARGETS) --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
+	$(FIT) $< --arch 2-$*x3-2 --tries 5 --target-scale 0.08 --label-scale 200 $(BOARD_TARGETS) --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 # Backprop + SGD on the same board (Th. 5.4.2: it stays near chance).
 $(TH7)/board/backprop.tsv: $(TH7)/board.h5 $(BIN)/dl-fit
@@ -160,7 +160,7 @@ $(TH7)/checkerboard-width.png: $(TH7)/checkerboard-width.tsv $(HERE)projections-
 # on [0, 1] pixels every ReLU of the first layer would be on (a linear layer).
 # One hidden ReLU layer, ridge λ = 50,000, α = 1; β = 10 for random P, 10⁴ for the
 # deterministic methods (Th. 7.9.2); float32, as the thesis' GPU runs.
-FM_FIT := --ridge 50000 --precision 32 --alpha 1
+FM_FIT := --ridge 50000 --precision 32 --target-scale 1
 FM_METHODS := elm random pca sorted
 
 $(TH7)/fm.h5: $(BIN)/dl-data | $(TH7)
@@ -172,8 +172,8 @@ $(TH7)/fm/%.txt: $(TH7)/fm.h5 $(BIN)/dl-fit
 	set -- $(subst _, ,$*); m=$$1; w=$$2; seeds="$(FM_SEEDS)"; [[ $$m == elm || $$m == random ]] || seeds=1; \
 	if [[ $$m == pca && $$w -gt 794 ]]; then echo "NA NA" > $@; exit 0; fi; \
 	for s in $$seeds; do \
-	  $(FIT) $< --arch 784-$$w-10 $(FM_FIT) $$(case $$m in elm) echo --projection random-w;; random) echo --beta 10;; \
-	    pca) echo --projection pca --beta 1e4;; sorted) echo --sorted-pca --beta 1e4;; esac) -s $$s -q \
+	  $(FIT) $< --arch 784-$$w-10 $(FM_FIT) $$(case $$m in elm) echo --projection random-w;; random) echo --label-scale 10;; \
+	    pca) echo --projection pca --label-scale 1e4;; sorted) echo --sorted-pca --label-scale 1e4;; esac) -s $$s -q \
 	    | $(BIN)/dl-fit log - | awk -F'\t' 'END { print 100 * $$6, 100 * $$8 }'; \
 	done > $@.tmp && mv $@.tmp $@
 
@@ -193,7 +193,7 @@ $(TH7)/table7.2.tsv: $(foreach r,$(FM_RUNS),$(TH7)/fm/$(r).txt)
 FM_DEEP := 392-50_0.5 784-392_0.03 1568-1200-1000_0.01
 $(TH7)/fm/deep-%.tsv: $(TH7)/fm.h5 $(BIN)/dl-fit
 	mkdir -p $(@D)
-	set -- $(subst _, ,$*); $(FIT) $< --arch 784-$$1-10 --deterministic --ema 0.2 --ridge $$2 --beta 1e6 --precision 32 \
+	set -- $(subst _, ,$*); $(FIT) $< --arch 784-$$1-10 --deterministic --ema 0.2 --ridge $$2 --label-scale 1e6 --precision 32 \
 	  --record-time -q | $(BIN)/dl-fit log - > $@.tmp && mv $@.tmp $@
 
 $(TH7)/fm/backprop.tsv: $(TH7)/fm.h5 $(BIN)/dl-fit

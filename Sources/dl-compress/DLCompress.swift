@@ -50,10 +50,10 @@ struct Pack: ParsableCommand {
     @OptionGroup var compression: CompressionOptions
     @Option(help: ArgumentHelp("Write the per-tensor report (N, H, bits per parameter, ratio, error) as TSV to this file.", valueName: "file"))
     var report: String?
-    @Flag(help: "Write the report as a JSON array of objects instead.") var json = false
+    @Flag(help: "Write a JSON array of objects instead of TSV.") var json = false
     @Option(help: ArgumentHelp("Add the loss and accuracy of the original and the decoded model on this data file to the report.", valueName: "file"))
     var data: String?
-    @Option(help: ArgumentHelp("The split of --data to evaluate on.", valueName: "name")) var split = "test"
+    @Option(help: ArgumentHelp("The split of --data to evaluate on (one name).", valueName: "name")) var splits = "test"
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
@@ -61,6 +61,7 @@ struct Pack: ParsableCommand {
             throw ValidationError("--report, --json and --data describe an encoding: drop them with -d")
         }
         if report == nil, data != nil || json { throw ValidationError("--json and --data shape the report: add --report FILE") }
+        if !splitNames.contains(splits) { throw ValidationError("--splits takes one split here: train, val or test (got '\(splits)')") }
     }
     func run() throws {
         try common.start(inputs: [input] + [data].compactMap { $0 }, also: [.text(report, flag: "--report")])
@@ -82,8 +83,8 @@ struct Pack: ParsableCommand {
         // The data first: a missing split fails before anything is packed.
         let evaluationSplit = try data.map { path -> Split in
             let d = try readDataFile(try openInput(path))
-            guard let s = d.splits.first(where: { $0.name == split }) else {
-                throw DLError.input("\(displayName(path)) has no split \(split)", hint: "it has \(d.splits.map(\.name).joined(separator: ", ")); pick one with --split")
+            guard let s = d.splits.first(where: { $0.name == splits }) else {
+                throw DLError.input("\(displayName(path)) has no split \(splits)", hint: "it has \(d.splits.map(\.name).joined(separator: ", ")); pick one with --splits")
             }
             return s
         }
@@ -129,7 +130,7 @@ struct Series: ParsableCommand {
     @Argument(help: ArgumentHelp("A model file with snapshots ('-' or none = standard input).", valueName: "model"))
     var input = "-"
     @OptionGroup var compression: CompressionOptions
-    @Flag(help: "Print a JSON array of objects instead of TSV.") var json = false
+    @Flag(help: "Write a JSON array of objects instead of TSV.") var json = false
     @OptionGroup var common: CommonOptions
 
     func run() throws {

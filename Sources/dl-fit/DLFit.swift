@@ -14,7 +14,7 @@ struct DLFit: ParsableCommand {
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 --epochs 10 -o model.h5
               dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
               dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh \\
-                --alpha 0.1 -o pp.h5
+                --target-scale 0.1 -o pp.h5
               dl-fit eval model.h5 data.h5
               dl-fit features model.h5 data.h5 --layer 2 | dl-kfilter -k 10 > z2.h5
               dl-fit log model.h5 > log.tsv
@@ -44,21 +44,24 @@ struct Train: ParsableCommand {
     @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
     var input = "-"
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var start: InitFromOption
+    @Flag(help: "Store the weights after every epoch under /model/snapshots (for dl-compress studies).") var snapshots = false
     @Option(help: ArgumentHelp("After every epoch, replace the weights by their decoded dl-compress package (Th. 3.7): dynamic[:F=0.03,M=4,c=5] or fixed:N.",
                                valueName: "spec"))
     var quantize: String?
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        try training.checkInputs(data: input)
+        try training.checkNet(initFrom: start.initFrom)
+        try training.checkInputs(data: input, initFrom: start.initFrom)
         if let quantize {
             do { _ = try parseQuantizeSpec(quantize, seed: 0) } catch let e as DLError { throw ValidationError(e.description) }
         }
     }
 
     func run() throws {
-        try common.start(inputs: [input] + [training.initFrom].compactMap { $0 })
-        let options = try training.fitOptions(common)
+        try common.start(inputs: [input] + [start.initFrom].compactMap { $0 })
+        let options = try training.fitOptions(common, initFrom: start.initFrom, snapshots: snapshots)
         let quantized = try quantize.map { QuantizedTraining(settings: try parseQuantizeSpec($0, seed: common.seed)) }
         let data = try readDataFile(try openInput(input))
         let (result, meta) = try fit(data, file: displayName(input), options, hooks: quantized?.hooks ?? TrainingHooks())
@@ -88,15 +91,15 @@ struct Project: ParsableCommand {
             e.g.:
               dl-data sine | dl-fit project --arch 1-16-16-1 --hidden celu -o sine.h5
               dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh \\
-                --alpha 0.1 --beta 10 -o pp.h5
+                --target-scale 0.1 --label-scale 10 -o pp.h5
               dl-data checkerboard -o board.h5
-              dl-fit project board.h5 --arch 2-300-300-2 --tries 5 --alpha 0.08 \\
-                --beta 200 -o board-pp.h5
+              dl-fit project board.h5 --arch 2-300-300-2 --tries 5 --target-scale 0.08 \\
+                --label-scale 200 -o board-pp.h5
               dl-data fashion-mnist --standardize -o fm.h5
               dl-fit project fm.h5 --arch 784-1568-10 --deterministic --ridge 50000 \\
-                --beta 10000 -o spca.h5
+                --label-scale 10000 -o spca.h5
               dl-fit project fm.h5 --arch 784-392-50-10 --deterministic --ema 0.2 \\
-                --ridge 0.5 --beta 1e6 --precision 32 -o pp.h5
+                --ridge 0.5 --label-scale 1e6 --precision 32 -o pp.h5
               dl-fit log pp.h5
             """)
 

@@ -24,7 +24,7 @@ struct DLKFilter: ParsableCommand {
 
     @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
     var input = "-"
-    @Option(name: .customShort("k"), help: "Neighbours that must all share a sample's class for it to be dropped.")
+    @Option(name: [.customShort("k"), .customLong("neighbours")], help: "Neighbours that must all share a sample's class for it to be dropped.")
     var k = 10
     @Option(help: ArgumentHelp("Remove at most this fraction of the rows (Th. 6.8.2 used 0.6).", valueName: "f"))
     var maxFraction: Double?

@@ -26,11 +26,6 @@ struct DLLayerwise: ParsableCommand {
     static func main() { ToolMain.run(DLLayerwise.self, tool: "dl-layerwise") }
 }
 
-/// Rejects the training flags a layer-wise run has no use for.
-func checkLayerwiseTraining(_ t: TrainingOptions) throws {
-    if t.snapshots { throw ValidationError("--snapshots keeps one net's epochs; dl-layerwise trains many subnets (use --report)") }
-}
-
 /// Writes `--report`'s table, when asked for.
 func writeReport(_ path: String?, _ record: LayerwiseRecord) throws {
     guard let path else { return }
@@ -49,15 +44,16 @@ struct Train: ParsableCommand {
               dl-layerwise data.h5 --arch 784-64-64-64-10 --rounds 5 --epochs-per-round 2 \\
                 --order random --decision 128 --grad-dropout 0.3 -o robin.h5
               dl-layerwise data.h5 --arch 784-392-196-50-10 --mode feednet \\
-                --kfilter k=10,batch=6148,max=0.6 --report layers.tsv -o m.h5
+                --kfilter k=10,batch=6148,max-fraction=0.6 --report layers.tsv -o m.h5
             """)
 
     @Argument(help: ArgumentHelp("The data file ('-' or none = standard input).", valueName: "data"))
     var input = "-"
     @OptionGroup var training: TrainingOptions
+    @OptionGroup var start: InitFromOption
     @OptionGroup var layerwise: LayerwiseOptions
     @Option(help: ArgumentHelp("Layers trained at a time (Th. 6.5's segments).", valueName: "s")) var subnetSize = 1
-    @Option(help: ArgumentHelp("Segments start every n layers (overlap: subnet size − n; default 1).", valueName: "n")) var step: Int?
+    @Option(help: ArgumentHelp("Segments start every n layers (overlap: subnet size − n; default 1).", valueName: "n")) var stride: Int?
     @Option(help: "checkpoint: train on each layer's features, computed once; feednet: mini-batches of the data through the frozen layers below.")
     var mode = FeedMode.checkpoint
     @Option(help: ArgumentHelp("Random-robin rounds (Th. Algorithm 4): every segment trains --epochs-per-round epochs each round.", valueName: "r"))
@@ -78,8 +74,8 @@ struct Train: ParsableCommand {
     }
 
     func validate() throws {
-        try checkLayerwiseTraining(training)
-        try training.checkInputs(data: input)
+        try training.checkNet(initFrom: start.initFrom)
+        try training.checkInputs(data: input, initFrom: start.initFrom)
         if rounds != nil, training.epochs != nil {
             throw ValidationError("with --rounds, epochs come from --epochs-per-round: drop --epochs")
         }
@@ -88,12 +84,12 @@ struct Train: ParsableCommand {
     }
 
     func run() throws {
-        try common.start(inputs: [input] + [training.initFrom].compactMap { $0 },
+        try common.start(inputs: [input] + [start.initFrom].compactMap { $0 },
                          also: [.text(report, flag: "--report"), .folder(checkpointDir, flag: "--checkpoint-dir", files: checkpointFiles)])
-        let fit = try training.fitOptions(common, epochLists: true)
+        let fit = try training.fitOptions(common, initFrom: start.initFrom, epochLists: true)
         var s = try layerwise.settings(fit, epochs: try training.epochList(), common: common)
         s.subnetSize = subnetSize
-        s.step = step ?? 1
+        s.step = stride ?? 1
         s.mode = mode
         s.rounds = rounds ?? 1
         s.epochsPerRound = epochsPerRound ?? 1
@@ -142,8 +138,7 @@ struct Step: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        try checkLayerwiseTraining(training)
-        if training.initFrom != nil { throw ValidationError("a step draws its layer from --arch and --seed: drop --init-from") }
+        try training.checkNet(initFrom: nil)
         if layer < 1 { throw ValidationError("--layer must be at least 1") }
         if features == "-" { throw ValidationError("--features must name a file: standard output carries the model") }
     }

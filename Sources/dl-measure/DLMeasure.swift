@@ -32,9 +32,7 @@ struct DLMeasure: ParsableCommand {
 struct MeasureOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("A model file and/or a data file ('-' or none = standard input).", valueName: "file"))
     var files: [String] = []
-    @Option(name: [.customLong("splits"), .customLong("split")],
-            help: ArgumentHelp("Splits to measure, comma-separated, or 'all' (--split is the same option, kept for the pipelines that use it).",
-                               valueName: "names"))
+    @Option(help: ArgumentHelp("Splits to measure, comma-separated, or 'all'.", valueName: "names"))
     var splits: String?
     @Option(help: ArgumentHelp("Layers to measure, comma-separated (0 = the data's X; default: all).", valueName: "list"))
     var layers: String?
@@ -42,7 +40,7 @@ struct MeasureOptions: ParsableArguments {
     var limit: Int?
     @Option(help: ArgumentHelp("Use the model's weights after epoch E (a dl-fit --snapshots file).", valueName: "e"))
     var epoch: Int?
-    @Flag(help: "Print a JSON array of objects instead of TSV.") var json = false
+    @Flag(help: "Write a JSON array of objects instead of TSV.") var json = false
     @Flag(help: "Leave out the TSV header line (to append to a table).") var noHeader = false
     @OptionGroup var common: CommonOptions
 
@@ -148,7 +146,7 @@ struct Redundancy: ParsableCommand {
               dl-data fashion-mnist | dl-measure redundancy -k 10 --batch 6148
             """)
 
-    @Option(name: .customShort("k"), help: ArgumentHelp("Neighbourhood sizes, comma-separated.", valueName: "list"))
+    @Option(name: [.customShort("k"), .customLong("neighbours")], help: ArgumentHelp("Neighbourhood sizes, comma-separated.", valueName: "list"))
     var k = "5,10,20"
     @OptionGroup var knn: KNNOptions
     @OptionGroup var options: MeasureOptions
@@ -177,22 +175,24 @@ struct Entropy: ParsableCommand {
             class entropy of their selections, in bits; features selecting nothing
             are left out and counted as dead_features. With a model, weight_entropy
             is the entropy of each W over a 2^M-bin histogram between its min and
-            max (param = M), from all weights or a --sample of them.
+            max (param = M), from all weights or a --sample-fraction of them.
             e.g.:
               dl-measure entropy model.h5 data.h5
-              dl-measure entropy model.h5 --bits 4,8
+              dl-measure entropy model.h5 --preview-bits 4,8
               dl-data fashion-mnist | dl-measure entropy
             """)
 
-    @Option(help: ArgumentHelp("Histogram bits M for the weight entropy, comma-separated.", valueName: "list"))
+    @Option(name: [.customShort("M"), .customLong("preview-bits")],
+            help: ArgumentHelp("Bits M of the quantization the weight entropy H is measured at (a list, comma-separated).", valueName: "list"))
     var bits = "4,8"
-    @Option(help: ArgumentHelp("Estimate the weight entropy from this fraction of the weights (Algorithm 1 uses 0.03).", valueName: "f"))
+    @Option(name: [.customShort("F"), .customLong("sample-fraction")],
+            help: ArgumentHelp("Fraction of the weights the entropy estimate samples (Algorithm 1 uses 0.03).", valueName: "f"))
     var sample: Double = 1
     @OptionGroup var options: MeasureOptions
 
     func validate() throws {
-        _ = try parseList(bits, option: "--bits", range: 1...24)
-        if !(sample > 0 && sample <= 1) { throw ValidationError("--sample must lie in (0, 1]") }
+        _ = try parseList(bits, option: "--preview-bits", range: 1...24)
+        if !(sample > 0 && sample <= 1) { throw ValidationError("--sample-fraction must lie in (0, 1]") }
     }
 
     func run() throws {
@@ -203,7 +203,7 @@ struct Entropy: ParsableCommand {
         }
         let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
-                                      bits: Array(Set(try parseList(bits, option: "--bits", range: 1...24))).sorted(),
+                                      bits: Array(Set(try parseList(bits, option: "--preview-bits", range: 1...24))).sorted(),
                                       sampleFraction: sample, seed: options.common.seed, threads: options.threads)
         try options.emit(rows)
     }

@@ -34,14 +34,14 @@ struct Train: ParsableCommand {
     static let configuration = CommandConfiguration(
         abstract: "Run Algorithm 1 on a graph and write its trajectory.",
         discussion: """
-            Each iteration draws --batch input types by weight; the nodes in the union
+            Each iteration draws --batch-size input types by weight; the nodes in the union
             of their pathways get g⁺, all others g⁻ (a node's own g_plus/g_minus in the
             spec wins); an edge into a class gets g⁺ when its node fires and its class
             is in the batch. The defaults are the appendix's Figure 5 run: λ, η ~
             U(0, 0.01), g⁺ = 1.022^(11/4)·x, g⁻ = 1.022^(-1/4)·x.
             e.g.:
               dl-neurashed train --preset fig5 -n 4000 --every 20 -o fig5.h5
-              dl-neurashed train --preset fig1 -b 4 --g-plus add:0.1 -o fig1.h5
+              dl-neurashed train --preset fig1 --batch-size 4 --g-plus add:0.1 -o fig1.h5
             """)
 
     @OptionGroup var graph: GraphOptions
@@ -77,24 +77,21 @@ struct Spec: ParsableCommand {
               dl-neurashed spec random --nodes 20 --levels 2 -s 3 > small.json
             """)
 
-    @Argument(help: ArgumentHelp("The preset: \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    var name: String
+    @Argument(help: ArgumentHelp("The preset.", valueName: "name"))
+    var name: NeurashedPreset
     @OptionGroup var random: RandomGraphOptions
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
-        guard NeurashedPreset(rawValue: name) != nil else {
-            throw ValidationError("unknown preset '\(name)'; the presets are \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        try random.check(for: NeurashedPreset(rawValue: name))
-        if name == NeurashedPreset.random.rawValue, random.nodes * random.levels > neurashedSpecLimit {
+        try random.check(for: name)
+        if name == .random, random.nodes * random.levels > neurashedSpecLimit {
             throw ValidationError("a spec of \(random.nodes * random.levels) nodes is more text than is useful; specs print up to \(neurashedSpecLimit) nodes")
         }
     }
 
     func run() throws {
         try common.start(inputs: [], output: .text)
-        let g = try NeurashedGraph.preset(NeurashedPreset(rawValue: name)!, size: random.size, seed: common.seed)
+        let g = try NeurashedGraph.preset(name, size: random.size, seed: common.seed)
         try common.outputTarget.write(text: NeurashedSpec.render(g))
     }
 }
@@ -167,7 +164,7 @@ struct Sparsity: ParsableCommand {
         discussion: """
             Trains as `train` does, then per level: nodes, nodes_90 (the fewest nodes
             holding 90% of the level's λ mass), top_share (the largest λ's share) and
-            effective_nodes (2^H of λ/Σλ). Run it with --batch 1 and with --full-batch
+            effective_nodes (2^H of λ/Σλ). Run it with --batch-size 1 and with --full-batch
             to compare small- and full-batch training.
             e.g.:
               dl-neurashed sparsity --preset fig5 -n 1000 > small.tsv
@@ -220,8 +217,8 @@ struct Theorem1: ParsableCommand {
     @Option(name: .customLong("grid-shared"), help: ArgumentHelp("Shared nodes a level (b1), a list.", valueName: "b1,…")) var shared = "2"
     @Option(name: .customLong("grid-per-class"), help: ArgumentHelp("Each class's own nodes a level (b2), a list.", valueName: "b2,…")) var perClass = "3"
     @Option(name: .customLong("grid-rounds"), help: ArgumentHelp("Rounds t (each class trained t times), a list.", valueName: "t,…")) var rounds = "1000"
-    @Option(help: ArgumentHelp("Classes (K).", valueName: "K")) var classes = 2
-    @Option(help: ArgumentHelp("g⁺ = x + c.", valueName: "c")) var c = 2.0
+    @Option(help: ArgumentHelp("random: classes (K).", valueName: "K")) var classes = 2
+    @Option(help: ArgumentHelp("The increment c of g⁺ = x + c.", valueName: "c")) var increment = 2.0
     @OptionGroup var common: CommonOptions
 
     func list(_ text: String, _ flag: String, min: Int) throws -> [Int] {
@@ -233,7 +230,7 @@ struct Theorem1: ParsableCommand {
     }
 
     func validate() throws {
-        guard c.isFinite, c > 0 else { throw ValidationError("--c must be positive and finite (g⁺ = x + c grows λ)") }
+        guard increment.isFinite, increment > 0 else { throw ValidationError("--increment must be positive and finite (g⁺ = x + c grows λ)") }
         guard (2...1000).contains(classes) else { throw ValidationError("--classes must lie in 2…1000") }
         _ = try grid()
     }
@@ -263,8 +260,8 @@ struct Theorem1: ParsableCommand {
         let progress = Progress("theorem1", total: points.count, unit: "graphs")
         var out = "m\tL\tK\tb1\tb2\tt\tc\tratio\tlimit\texpansion\n"
         for (i, (z, t)) in points.enumerated() {
-            let p = try theorem1Point(z, rounds: t, c: c, seed: common.seed)
-            out += "\(z.nodesPerLevel)\t\(z.levels)\t\(z.classes)\t\(z.shared)\t\(z.perClass)\t\(t)\t\(formatNumber(c))\t"
+            let p = try theorem1Point(z, rounds: t, c: increment, seed: common.seed)
+            out += "\(z.nodesPerLevel)\t\(z.levels)\t\(z.classes)\t\(z.shared)\t\(z.perClass)\t\(t)\t\(formatNumber(increment))\t"
                 + String(format: "%.6g\t%.6g\t%.6g\n", p.ratio, p.limit, p.expansion)
             progress.update(i + 1)
         }
@@ -296,14 +293,13 @@ struct Information: ParsableCommand {
     @OptionGroup var dynamics: DynamicsOptions
     @Option(help: ArgumentHelp("Standard deviation of the noise added to the scaled scores.", valueName: "σ")) var noise = 0.1
     @Option(help: ArgumentHelp("Monte Carlo draws a type.", valueName: "n")) var samples = 200
-    @Option(help: ArgumentHelp("What a level shows: factors (λ of its firing nodes) or scores (S).", valueName: "view")) var view = "factors"
+    @Option(help: ArgumentHelp("What a level shows: factors (λ of its firing nodes) or scores (S).", valueName: "view")) var view = LevelView.factors
 
     @OptionGroup var common: CommonOptions
 
     func validate() throws {
         guard noise.isFinite, noise >= 1e-100 else { throw ValidationError("--noise must be positive (at least 1e-100) and finite") }
         guard (1...100_000).contains(samples) else { throw ValidationError("--samples must lie in 1…100000") }
-        guard LevelView(rawValue: view) != nil else { throw ValidationError("--view is factors or scores, not '\(view)'") }
     }
 
     func run() throws {
@@ -324,7 +320,7 @@ struct Information: ParsableCommand {
         for (k, it) in traj.iterations.enumerated() {
             let lambda = Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)])
             for l in g.levels.indices {
-                let rep = levelRepresentation(g, lambda, level: l, view: LevelView(rawValue: view)!, pathways: pathways)
+                let rep = levelRepresentation(g, lambda, level: l, view: view, pathways: pathways)
                 let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
                 out += "\(it)\t\(l + 1)\t" + String(format: "%.4f\t%.4f\n", ix, iy)
             }

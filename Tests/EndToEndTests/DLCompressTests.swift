@@ -108,7 +108,7 @@ final class DLCompressEndToEndTests: EndToEndCase {
         let r = try sh("""
             \(model) && dl-compress m.h5 --report r.tsv --data d.h5 -q -o p.h5 && dl-compress -d p.h5 -q -o dec.h5 \
             && dl-fit eval m.h5 d.h5 > e.tsv && dl-fit eval dec.h5 d.h5 > de.tsv \
-            && dl-compress m.h5 --report r.json --json --data d.h5 --split train -q -o p2.h5 \
+            && dl-compress m.h5 --report r.json --json --data d.h5 --splits train -q -o p2.h5 \
             && dl-compress bench m.h5 --repeats 2
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -136,7 +136,7 @@ final class DLCompressEndToEndTests: EndToEndCase {
         XCTAssertEqual((bench["ratio"] as! Double) * (bench["bits_per_parameter"] as! Double), 32, accuracy: 0.01)
         XCTAssertGreaterThan(bench["decompress_MBps"] as! Double, 0)
         assertFails(try sh("dl-compress m.h5 --data d.h5 -o x.h5"), status: 2, mentions: "add --report FILE")
-        assertFails(try sh("dl-compress m.h5 --report r.tsv --data d.h5 --split val -o x.h5"), status: 1, mentions: "has no split val")
+        assertFails(try sh("dl-compress m.h5 --report r.tsv --data d.h5 --splits val -o x.h5"), status: 1, mentions: "has no split val")
         assertFails(try sh("dl-compress bench m.h5 --repeats 0"), status: 2, mentions: "--repeats must be at least 1")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"), "no partial output")
     }

@@ -7,9 +7,9 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
     func testSpiralsFitEvalLogAndSameBytes() throws {
         let r = try sh("""
             dl-data spirals --rows 800 --test-rows 200 -q > d.h5 \
-            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 5 -o a.h5 \
-            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 5 -q > b.h5 \
-            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --alpha 0.1 --tries 3 -s 6 -q > c.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --target-scale 0.1 --tries 3 -s 5 -o a.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --target-scale 0.1 --tries 3 -s 5 -q > b.h5 \
+            && dl-fit project d.h5 --arch 2-16-16-2 --hidden tanh --target-scale 0.1 --tries 3 -s 6 -q > c.h5 \
             && cmp a.h5 b.h5 && ! cmp -s a.h5 c.h5 \
             && dl-fit eval a.h5 d.h5 > eval.tsv && dl-fit log a.h5 > log.tsv && dl-data info a.h5 > info.txt \
             && dl-compress a.h5 -o packed.h5 2> compress.err \
@@ -43,7 +43,7 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
     func testOtherToolsReadTheModel() throws {
         let r = try sh("""
             dl-data sine --rows 1000 --test-rows 200 -q > d.h5 \
-            && dl-fit project d.h5 --arch 1-16-16-1 --hidden celu --beta 1 --precision 32 --solver lstsq -q -o m.h5 \
+            && dl-fit project d.h5 --arch 1-16-16-1 --hidden celu --label-scale 1 --precision 32 --solver lstsq -q -o m.h5 \
             && dl-data info m.h5 && dl-fit features m.h5 d.h5 --layer 2 -q | dl-data info - \
             && dl-measure lsd m.h5 d.h5 -q && dl-compress m.h5 -q | dl-compress -d -q | dl-fit eval - d.h5
             """)
@@ -59,13 +59,13 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
         try makeNaNAndSingleClassFiles(singleLabels: "[0] * 19 + [1]")
         try sh("dl-data spirals --rows 300 -q > d.h5")
         assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --tries 0 -o m.h5"), status: 2, mentions: "--tries must be at least 1")
-        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --beta inf -o m.h5"), status: 2, mentions: "--beta must be finite")
+        assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --label-scale inf -o m.h5"), status: 2, mentions: "--label-scale (β) must be finite")
         assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --ridge nan -o m.h5"), status: 2, mentions: "--ridge must be finite")
         assertFails(try sh("dl-fit project d.h5 --arch 3-8-2 -o m.h5"), status: 1, mentions: "the model takes 3 inputs")
         assertFails(try sh("dl-fit project d.h5 --arch 2-8-3 -o m.h5"), status: 1, mentions: "has 2 classes")
         assertFails(try sh("dl-fit project d.h5 --arch 2-8-2 --projection pca -o m.h5"), status: 2, mentions: "at most 4 components")
         assertFails(try sh("dl-fit project nan.h5 --arch 2-4-2 -o m.h5"), status: 1, mentions: "NaN or Inf value in row 4")
-        assertFails(try sh("dl-data spirals --rows 2000 -q | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --alpha 0.1 --ridge 1e-6 --precision 32 -o m.h5"),
+        assertFails(try sh("dl-data spirals --rows 2000 -q | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh --target-scale 0.1 --ridge 1e-6 --precision 32 -o m.h5"),
                     status: 1, mentions: "raise --ridge or use --precision 64")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/m.h5"), "a failed run left its output file")
     }

@@ -92,7 +92,7 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
     func testRobinSegmentsAndKFilter() throws {
         let r = try sh("""
             \(data) && dl-layerwise d.h5 --arch 2-16-16-16-2 --hidden tanh --batch-size 32 --subnet-size 2 \
-              --rounds 2 --epochs-per-round 1 --order random --kfilter k=5,batch=300,max=0.5 --report r.tsv -q -o r.h5 \
+              --rounds 2 --epochs-per-round 1 --order random --kfilter k=5,batch=300,max-fraction=0.5 --report r.tsv -q -o r.h5 \
             && dl-fit eval r.h5 d.h5 -q
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
@@ -124,7 +124,7 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --kfilter k=x -o out.h5"), status: 2, mentions: "bad --kfilter 'k=x'")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --kfilter batch=10 -o out.h5"), status: 2, mentions: "no k=")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --decision 0 -o out.h5"), status: 2, mentions: "bad --decision")
-        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --subnet-size 2 --step 3 -o out.h5"), status: 2, mentions: "--step must lie in 1…2")
+        assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --subnet-size 2 --stride 3 -o out.h5"), status: 2, mentions: "--stride must lie in 1…2")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --rounds 2 --epochs 3 -o out.h5"), status: 2, mentions: "drop --epochs")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-2 --snapshots -o out.h5"), status: 2, mentions: "--snapshots")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-2 -o out.h5"), status: 2, mentions: "at least one hidden layer")

@@ -41,8 +41,8 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         let ent = table(try String(contentsOfFile: dir + "/ent.tsv", encoding: .utf8))
         XCTAssertNotNil(ent["conditional_entropy test 2 NA"])
         XCTAssertNotNil(ent["weight_entropy NA 3 8"])
-        // --sample estimates from a seeded subset: same seed, same bytes.
-        let sampled = try sh("dl-measure entropy m.h5 --sample 0.1 -s 4 && dl-measure entropy m.h5 --sample 0.1 -s 4 --threads 1")
+        // --sample-fraction estimates from a seeded subset: same seed, same bytes.
+        let sampled = try sh("dl-measure entropy m.h5 --sample-fraction 0.1 -s 4 && dl-measure entropy m.h5 --sample-fraction 0.1 -s 4 --threads 1")
         XCTAssertEqual(sampled.status, 0, sampled.stderr)
         let halves = sampled.out.components(separatedBy: "metric\t").filter { !$0.isEmpty }
         XCTAssertEqual(halves.count, 2)
@@ -121,7 +121,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
 
     func testDataFilesJSONAndPipes() throws {
         let r = try sh("""
-            dl-data checkerboard --rows 400 --test-rows 100 -q | dl-measure lsd --split all --json > lsd.json \
+            dl-data checkerboard --rows 400 --test-rows 100 -q | dl-measure lsd --splits all --json > lsd.json \
             && dl-data checkerboard --rows 400 -q | dl-measure redundancy -k 5 --no-header \
             && dl-data sine --rows 200 -q | dl-measure lsd --intercept -q \
             && dl-data checkerboard --rows 400 -q > c.h5 \
@@ -192,7 +192,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure entropy s.h5 -o o.tsv"), status: 1, mentions: "no class labels y")
         assertFails(try sh("dl-measure lsd f.h5 d.h5 -o o.tsv"), status: 1, mentions: "takes 784 inputs but")
         assertFails(try sh("dl-measure redundancy -k 30 --batch 20 d.h5 -o o.tsv"), status: 1, mentions: "k = 30 needs more than 30 rows")
-        assertFails(try sh("dl-measure lsd d.h5 --split val -o o.tsv"), status: 1, mentions: "has no /val split")
+        assertFails(try sh("dl-measure lsd d.h5 --splits val -o o.tsv"), status: 1, mentions: "has no /val split")
         assertFails(try sh("dl-measure lsd m.h5 d.h5 --layers 0,3 -o o.tsv"), status: 2, mentions: "there is no layer 3")
         assertFails(try sh("dl-measure rank d.h5 -o o.tsv"), status: 2, mentions: "needs a model file")
         assertFails(try sh("dl-measure accuracy m.h5 -o o.tsv"), status: 2, mentions: "needs a data file")
@@ -200,7 +200,7 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-measure lsd - - -o o.tsv"), status: 2, mentions: "at most one of them '-'")
         assertFails(try sh("dl-measure redundancy -k 5,x d.h5 -o o.tsv"), status: 2, mentions: "comma-separated integers")
         assertFails(try sh("dl-measure lsd d.h5 --splits nope -o o.tsv"), status: 2, mentions: "unknown split 'nope'")
-        assertFails(try sh("dl-measure entropy m.h5 --bits 30 -o o.tsv"), status: 2, mentions: "--bits: 30 is outside")
+        assertFails(try sh("dl-measure entropy m.h5 --preview-bits 30 -o o.tsv"), status: 2, mentions: "--preview-bits: 30 is outside")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/o.tsv"))
         try requireH5py()
         try makeNaNAndSingleClassFiles(singleLabels: "[0] * 10 + [3] * 9 + [5]")

@@ -48,7 +48,7 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
     }
 
     func testElasticityTable() throws {
-        let r = try sh("dl-neurashed elasticity --preset fig1 -n 0 --g-plus add:1 --g-minus mul:1 --init const:1 > le.tsv")
+        let r = try sh("dl-neurashed elasticity --preset fig1 -n 0 --g-plus add:1 --g-minus mul:1 --initialization const:1 > le.tsv")
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.stderr.contains("after 0 iterations: median LE"), r.stderr)
         let rows = try String(contentsOfFile: dir + "/le.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
@@ -65,11 +65,11 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertEqual(tables.count, 2, sp.out)
         let level2 = tables.map { Int($0.split(separator: "\n")[1].split(separator: "\t")[2])! }
         XCTAssertLessThan(level2[0], level2[1], "batch 1 is sparser than the full batch: \(sp.out)")
-        assertFails(try sh("dl-neurashed sparsity --preset fig5 --full-batch -b 4"), status: 2, mentions: "--full-batch takes every type once")
+        assertFails(try sh("dl-neurashed sparsity --preset fig5 --full-batch --batch-size 4"), status: 2, mentions: "--full-batch takes every type once")
         assertFails(try sh("dl-neurashed train --preset fig5 --full-batch --cyclic -o x.h5"), status: 2, mentions: "--full-batch and --cyclic are two ways")
         // Types in turn with g⁺ = x + 1, g⁻ = x from 0: 400 iterations fire each of fig5's 8 types 50 times;
         // a1 (type 1a only) ends at 50, b2 (every class-1 type) at 200; η stays 1.
-        let cy = try sh("dl-neurashed train --preset fig5 -n 400 --every 400 --cyclic --fixed-eta --g-plus add:1 --g-minus mul:1 --init const:0 -q -o cy.h5")
+        let cy = try sh("dl-neurashed train --preset fig5 -n 400 --every 400 --cyclic --fixed-eta --g-plus add:1 --g-minus mul:1 --initialization const:0 -q -o cy.h5")
         XCTAssertEqual(cy.status, 0, cy.stderr)
         try requireH5py()
         let py = try sh("python3 -c \"import h5py; t = h5py.File('cy.h5')['trajectory']; l = t['lambda'][-1]; print(l[0], l[15], t['eta'][-1].min(), t['eta'][-1].max(), t.attrs['cyclic'])\"")
@@ -84,7 +84,7 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertEqual(rows.dropFirst().map { $0[0] + "/" + $0[1] }, ["0/1", "0/2", "200/1", "200/2", "400/1", "400/2"])
         XCTAssertEqual(Double(rows[6][2])!, 1, accuracy: 0.02, "level 2 forgets the halves: \(rows)")
         assertFails(try sh("dl-neurashed information --preset fig5 --noise 0"), status: 2, mentions: "--noise must be positive")
-        assertFails(try sh("dl-neurashed information --preset fig5 --view pixels"), status: 2, mentions: "--view is factors or scores")
+        assertFails(try sh("dl-neurashed information --preset fig5 --view pixels"), status: 2, mentions: "The value 'pixels' is invalid for '--view <view>'. Please provide one of 'factors' and 'scores'.")
     }
 
     func testTheorem1Grid() throws {
@@ -111,19 +111,19 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         try "{\"levels\": [[\"a\"], [{\"name\": \"x\", \"from\": [\"a\"], \"rule\": \"at-least 2\"}]], \"classes\": [], \"types\": []}"
             .write(toFile: dir + "/bad.json", atomically: true, encoding: .utf8)
         assertFails(try sh("dl-neurashed train bad.json -o x.h5"), status: 1, mentions: "bad.json: level 2 node 'x' fires on at least 2 dependents but has only 1")
-        assertFails(try sh("dl-neurashed train --preset fig9 -o x.h5"), status: 2, mentions: "unknown preset 'fig9'; the presets are fig5, fig1, random")
+        assertFails(try sh("dl-neurashed train --preset fig9 -o x.h5"), status: 2, mentions: "The value 'fig9' is invalid for '--preset <name>'. Please provide one of 'fig5', 'fig1' or 'random'.")
         assertFails(try sh("dl-neurashed train bad.json --preset fig5 -o x.h5"), status: 2, mentions: "give a spec file or --preset, not both")
         assertFails(try sh("dl-neurashed train -o x.h5"), status: 2, mentions: "give a graph spec file or --preset")
         assertFails(try sh("dl-neurashed train --preset fig5 --g-minus mul:1.5 -o x.h5"), status: 2, mentions: "that g⁻ increases λ")
         assertFails(try sh("dl-neurashed train --preset fig5 --g-plus add:0 -o x.h5"), status: 2, mentions: "a g⁺ of x + c needs c > 0")
-        assertFails(try sh("dl-neurashed train --preset fig5 --init uniform:0 -o x.h5"), status: 2, mentions: "--init 'uniform:0'")
+        assertFails(try sh("dl-neurashed train --preset fig5 --initialization uniform:0 -o x.h5"), status: 2, mentions: "--initialization 'uniform:0'")
         assertFails(try sh("dl-neurashed train --preset fig5 --nodes 50 -o x.h5"), status: 2, mentions: "size --preset random only")
         assertFails(try sh("dl-neurashed train --preset random --nodes 5 -o x.h5"), status: 2, mentions: "cannot hold b1 + K·b2 = 8 disjoint nodes")
         assertFails(try sh("dl-neurashed train nothere.json -o x.h5"), status: 1, mentions: "cannot read the graph spec nothere.json")
         assertFails(try sh("dl-neurashed train --preset fig5 -n 100000 --g-plus mul:2 -q -o x.h5"), status: 1, mentions: "the logits overflowed by iteration")
-        assertFails(try sh("dl-neurashed spec nope"), status: 2, mentions: "unknown preset 'nope'")
+        assertFails(try sh("dl-neurashed spec nope"), status: 2, mentions: "The value 'nope' is invalid for '<name>'. Please provide one of 'fig5', 'fig1' or 'random'.")
         assertFails(try sh("dl-neurashed train --preset fig5 -n 100000000 --every 1 -o x.h5"), status: 2, mentions: "raise --every or lower --iterations")
-        assertFails(try sh("dl-neurashed train --preset fig5 -b 9223372036854775807 --cyclic -o x.h5"), status: 2, mentions: "--batch must lie in 1…10⁶")
+        assertFails(try sh("dl-neurashed train --preset fig5 --batch-size 9223372036854775807 --cyclic -o x.h5"), status: 2, mentions: "--batch-size must lie in 1…10⁶")
         assertFails(try sh("dl-neurashed train --preset random --classes 4611686018427387904 --per-class 2 -o x.h5"), status: 2, mentions: "--classes 4611686018427387904 is more than this tool holds")
         assertFails(try sh("dl-neurashed theorem1 --grid-rounds 9223372036854775807"), status: 2, mentions: "is more than 10⁹ iterations")
         XCTAssertFalse(FileManager.default.fileExists(atPath: dir + "/x.h5"))

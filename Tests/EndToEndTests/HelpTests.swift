@@ -61,4 +61,72 @@ final class HelpSnapshotTests: EndToEndCase {
             }
         }
     }
+
+    /// One name, one meaning (docs/DESIGN.md, "Flag vocabulary"): every option
+    /// the help snapshots show has its row there, in exactly the tools the row
+    /// names, with the short flag it names; no short flag serves two long ones;
+    /// and an option's help says the same in every command (its defaults,
+    /// values and examples aside) unless its row is marked † (the help then
+    /// says what it is in each tool).
+    func testOneNamePerMeaning() throws {
+        let folder = Shell.repoRoot + "/Tests/EndToEndTests/Snapshots/help/"
+        let tools = ["dl-compress", "dl-data", "dl-fit", "dl-kfilter", "dl-layerwise", "dl-measure", "dl-neurashed"]
+        var seenTools: [String: Set<String>] = [:], seenShort: [String: String] = [:], helps: [String: [String: String]] = [:]
+        let option = try NSRegularExpression(pattern: #"^  (?:(-\w), )?(--[\w-]+)(?:/--no-[\w-]+)?(?: <[^>]+>)?\s*(.*)$"#)
+        for file in try FileManager.default.contentsOfDirectory(atPath: folder) where file.hasSuffix(".txt") {
+            let command = String(file.dropLast(4)).replacingOccurrences(of: "_", with: " ")
+            let text = try String(contentsOfFile: folder + file, encoding: .utf8)
+            guard let options = text.components(separatedBy: "OPTIONS:\n").dropFirst().first else { continue }
+            var current: String?
+            for line in options.components(separatedBy: "SUBCOMMANDS:")[0].split(separator: "\n").map(String.init) {
+                let ns = line as NSString
+                if let m = option.firstMatch(in: line, range: NSRange(location: 0, length: ns.length)) {
+                    let name = ns.substring(with: m.range(at: 2))
+                    current = name
+                    seenTools[name, default: []].insert(String(command.split(separator: " ")[0]))
+                    if m.range(at: 1).location != NSNotFound { seenShort[name] = ns.substring(with: m.range(at: 1)) }
+                    helps[name, default: [:]][command] = ns.substring(with: m.range(at: 3))
+                } else if let c = current, line.hasPrefix(String(repeating: " ", count: 26)) {
+                    helps[c]![command]! += " " + line.trimmingCharacters(in: .whitespaces)
+                } else {
+                    current = nil
+                }
+            }
+        }
+        XCTAssertGreaterThan(seenTools.count, 100)
+        let design = try String(contentsOfFile: Shell.repoRoot + "/docs/DESIGN.md", encoding: .utf8)
+        guard let table = design.components(separatedBy: "## Flag vocabulary").dropFirst().first else {
+            return XCTFail("docs/DESIGN.md has no 'Flag vocabulary' section")
+        }
+        var rows: [String: (short: String?, meaning: String, tools: Set<String>)] = [:]
+        for line in table.split(separator: "\n") where line.hasPrefix("| `--") {
+            let cells = line.split(separator: "|", omittingEmptySubsequences: false).map { $0.trimmingCharacters(in: .whitespaces) }
+            guard cells.count >= 5 else { XCTFail("a vocabulary row with too few cells: \(line)"); continue }
+            let name = cells[1].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let short = cells[2].isEmpty ? nil : cells[2].trimmingCharacters(in: CharacterSet(charactersIn: "`"))
+            let named = cells[4] == "all" ? Set(tools) : Set(cells[4].split(separator: ",").map { $0.trimmingCharacters(in: .whitespaces) })
+            XCTAssertNil(rows[name], "\(name) has two rows in the vocabulary")
+            rows[name] = (short, cells[3], named)
+        }
+        for (name, used) in seenTools {
+            guard let row = rows[name] else { XCTFail("\(name) (\(used.sorted().joined(separator: ", "))) has no row in docs/DESIGN.md's flag vocabulary"); continue }
+            XCTAssertEqual(row.tools, used, "\(name): the vocabulary names \(row.tools.sorted()), the help shows it in \(used.sorted())")
+            XCTAssertEqual(row.short, seenShort[name], "\(name): short flag")
+            if !row.meaning.contains("†") {
+                func normal(_ h: String) -> String {
+                    var s = h
+                    while let r = s.range(of: #"\s*\([^()]*\)"#, options: .regularExpression) { s.removeSubrange(r) }
+                    s = s.replacingOccurrences(of: #",? e\.g\. \S+"#, with: "", options: .regularExpression)
+                    return s.replacingOccurrences(of: #"\s+"#, with: " ", options: .regularExpression).trimmingCharacters(in: .whitespaces)
+                }
+                let texts = Dictionary(grouping: helps[name]!, by: { normal($0.value) })
+                XCTAssertEqual(texts.count, 1, "\(name) says different things: \(texts.mapValues { $0.map(\.key).sorted() }); mark its row † if it must")
+            }
+        }
+        for name in rows.keys where seenTools[name] == nil { XCTFail("the vocabulary's \(name) is in no help") }
+        let shorts = rows.compactMap { row in row.value.short.map { (short: $0, name: row.key) } }
+        for (s, names) in Dictionary(grouping: shorts, by: \.short) where names.count > 1 {
+            XCTFail("\(s) is the short flag of \(names.map(\.name).sorted())")
+        }
+    }
 }

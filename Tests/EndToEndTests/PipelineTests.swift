@@ -8,7 +8,7 @@ final class PipelineEndToEndTests: EndToEndCase {
         guard Shell.have("make") else { throw XCTSkip("make is not installed") }
         let small = """
             DATA_FLAGS="--shuffle --limit 3000" KFILTER_FLAGS="-k 10 --batch 1000" ARCH=784-32-16-10 \
-              FIT_FLAGS="--epochs 2 --batch-size 64" REDUNDANCY_FLAGS="-k 5,10 --batch 1000" MEASURE_FLAGS="--split train -q"
+              FIT_FLAGS="--epochs 2 --batch-size 64" REDUNDANCY_FLAGS="-k 5,10 --batch 1000" MEASURE_FLAGS="--splits train -q"
             """
         let r = try sh("make -s -f \(Shell.repoRoot)/pipelines/default.mk BIN=\(Shell.binDir) OUT=out \(small)")
         XCTAssertEqual(r.status, 0, r.stderr)

@@ -165,7 +165,7 @@ final class RunFilesEndToEndTests: EndToEndCase {
         let data = "big.h5: /train/X has 3e+38 in row 3, beyond ±1e15 where float32 products overflow"
         for command in ["dl-fit big.h5 --arch 2-8-2 -o x.h5", "dl-fit project big.h5 --arch 2-8-2 -o x.h5", "dl-fit eval m.h5 big.h5",
                         "dl-fit features m.h5 big.h5 -o z.h5", "dl-kfilter -k 3 big.h5 -o x.h5", "dl-measure lsd big.h5",
-                        "dl-layerwise big.h5 --arch 2-8-8-2 -o x.h5", "dl-compress m.h5 --report r.tsv --data big.h5 --split train -o x.h5"] {
+                        "dl-layerwise big.h5 --arch 2-8-8-2 -o x.h5", "dl-compress m.h5 --report r.tsv --data big.h5 --splits train -o x.h5"] {
             assertFails(try sh(command), status: 1, mentions: data)
         }
         XCTAssertEqual(try listing(), ["big.h5", "d.h5", "l1.h5", "m.h5", "nan-m.h5", "spec.json"])

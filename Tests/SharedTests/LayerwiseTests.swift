@@ -32,13 +32,13 @@ final class LayerwiseTests: XCTestCase {
     }
 
     func testKFilterSpecs() throws {
-        let f = try parseKFilterSpec("k=10,batch=6148,max=0.6")
+        let f = try parseKFilterSpec("k=10,batch=6148,max-fraction=0.6")
         XCTAssertEqual(f.k, 10)
         XCTAssertEqual(f.batch, 6148)
         XCTAssertEqual(f.maxFraction, 0.6)
-        XCTAssertEqual(kFilterSpec(f), "k=10,batch=6148,max=0.6")
+        XCTAssertEqual(kFilterSpec(f), "k=10,batch=6148,max-fraction=0.6")
         XCTAssertEqual(try parseKFilterSpec("k=3").batch, nil)
-        for bad in ["", "k", "k=0", "k=3,max=2", "batch=100", "k=3,foo=1", "k=3,,max=0.5"] {
+        for bad in ["", "k", "k=0", "k=3,max-fraction=2", "batch=100", "k=3,foo=1", "k=3,,max-fraction=0.5"] {
             XCTAssertThrowsError(try parseKFilterSpec(bad), bad)
         }
     }

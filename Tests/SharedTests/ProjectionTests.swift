@@ -128,8 +128,8 @@ final class ProjectionTests: XCTestCase {
 
     func testBadSettingsAreUsageErrors() {
         let cases: [(String, (inout ProjectionSettings) -> Void)] = [
-            ("--tries", { $0.tries = 0 }), ("--beta", { $0.beta = .infinity }), ("--ridge", { $0.ridge = .nan }),
-            ("--alpha", { $0.alpha = 0 }), ("--ema", { $0.method = .pca; $0.ema = 1 }), ("--precision", { $0.precision = 16 }),
+            ("--tries", { $0.tries = 0 }), ("--label-scale", { $0.beta = .infinity }), ("--ridge", { $0.ridge = .nan }),
+            ("--target-scale", { $0.alpha = 0 }), ("--ema", { $0.method = .pca; $0.ema = 1 }), ("--precision", { $0.precision = 16 }),
             ("--tries", { $0.method = .pca; $0.tries = 3 }), ("--rcond", { $0.rcond = -1 }),
         ]
         for (flag, edit) in cases {

@@ -3,11 +3,11 @@ import ArgumentParser
 /// How Th. Algorithm 1 sizes and codes each tensor: the flags dl-compress's
 /// subcommands share (and quantized training will).
 public struct CompressionOptions: ParsableArguments {
-    @Option(name: .customShort("F"), help: ArgumentHelp("Fraction of the weights the entropy estimate samples.", valueName: "f"))
+    @Option(name: [.customShort("F"), .long], help: ArgumentHelp("Fraction of the weights the entropy estimate samples.", valueName: "f"))
     public var sampleFraction = 0.03
-    @Option(name: .customShort("M"), help: ArgumentHelp("Bits of the preliminary quantization H is measured at.", valueName: "m"))
+    @Option(name: [.customShort("M"), .long], help: ArgumentHelp("Bits M of the quantization the weight entropy H is measured at.", valueName: "m"))
     public var previewBits = 4
-    @Option(name: .customShort("c"), help: ArgumentHelp("The floor added to H: N = ⌈H + c⌉ (Th. 3.8: 5; 3.9: 6).", valueName: "c"))
+    @Option(name: [.customShort("c"), .long], help: ArgumentHelp("The floor added to H: N = ⌈H + c⌉ (Th. 3.8: 5; 3.9: 6).", valueName: "c"))
     public var floor = 5.0
     @Option(help: ArgumentHelp("The most bits a weight may get.", valueName: "n")) public var maxBits = 16
     @Option(help: ArgumentHelp("Quantize every tensor to N bits instead (Th. Figure 3.1).", valueName: "n")) public var fixed: Int?

@@ -17,7 +17,7 @@ public struct LayerwiseOptions: ParsableArguments {
     public var inputDropoutDecay: Float = 0.95
     @Option(help: ArgumentHelp("Backward dropout on the gradient entering the trained layers from the decision layer (fixed).", valueName: "p"))
     public var gradDropout: Float = 0
-    @Option(help: ArgumentHelp("Online k-filtering of the features under every layer above the first (Th. 6.8.2), e.g. k=10,batch=6148,max=0.6.",
+    @Option(help: ArgumentHelp("Online k-filtering of the features under every layer above the first (Th. 6.8.2), e.g. k=10,batch=6148,max-fraction=0.6.",
                                valueName: "spec"))
     public var kfilter: String?
 

@@ -1,13 +1,16 @@
 import ArgumentParser
 import Foundation
 
+extension NeurashedPreset: ExpressibleByArgument {}
+extension LevelView: ExpressibleByArgument {}
+
 /// Which neurashed graph: a spec file or a preset with its sizes. Every
 /// dl-neurashed subcommand takes these.
 public struct GraphOptions: ParsableArguments {
     @Argument(help: ArgumentHelp("A JSON graph spec (docs/FORMAT.md; '-' = standard input), or none with --preset.", valueName: "spec"))
     public var spec: String?
-    @Option(help: ArgumentHelp("A graph of the paper's: \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", ")).", valueName: "name"))
-    public var preset: String?
+    @Option(help: ArgumentHelp("A graph of the paper's.", valueName: "name"))
+    public var preset: NeurashedPreset?
     @OptionGroup public var random: RandomGraphOptions
 
     public init() {}
@@ -18,10 +21,7 @@ public struct GraphOptions: ParsableArguments {
         case (.some, .some): throw ValidationError("give a spec file or --preset, not both")
         default: break
         }
-        if let preset, NeurashedPreset(rawValue: preset) == nil {
-            throw ValidationError("unknown preset '\(preset)'; the presets are \(NeurashedPreset.allCases.map(\.rawValue).joined(separator: ", "))")
-        }
-        try random.check(for: preset.flatMap(NeurashedPreset.init))
+        try random.check(for: preset)
     }
 
     /// The files the graph is read from: the spec, unless a preset is named.
@@ -29,7 +29,7 @@ public struct GraphOptions: ParsableArguments {
 
     /// The graph and where it came from (a random preset is drawn with `seed`).
     public func graph(seed: UInt64) throws -> (NeurashedGraph, GraphSource) {
-        if let preset, let p = NeurashedPreset(rawValue: preset) {
+        if let p = preset {
             return (try NeurashedGraph.preset(p, size: random.size, seed: seed), .preset(p, random.size, seed: seed))
         }
         let path = spec ?? "-"
@@ -74,7 +74,7 @@ public struct RandomGraphOptions: ParsableArguments {
 /// Algorithm 1's settings: iterations, batch, update rules, start, what is kept.
 public struct DynamicsOptions: ParsableArguments {
     @Option(name: [.customShort("n"), .long], help: ArgumentHelp("Iterations of Algorithm 1.", valueName: "n")) public var iterations = 1000
-    @Option(name: .shortAndLong, help: ArgumentHelp("Input types a mini-batch (drawn by weight, with replacement).", valueName: "B")) public var batch = 1
+    @Option(help: ArgumentHelp("Input types a mini-batch (drawn by weight, with replacement).", valueName: "B")) public var batchSize = 1
     @Flag(name: .customLong("full-batch"), help: "Every input type in every batch, once (gradient descent rather than SGD).")
     public var fullBatch = false
     @Flag(help: "Take the types in turn (1, 2, …) instead of drawing them: equal counts, as Theorem 1 assumes.")
@@ -86,7 +86,7 @@ public struct DynamicsOptions: ParsableArguments {
     public var gPlus = "mul:1.022^11/4"
     @Option(name: .customLong("g-minus"), help: ArgumentHelp("g⁻ for the rest: mul:B (0 ≤ B ≤ 1) or add:C (C ≤ 0, kept ≥ 0).", valueName: "rule"))
     public var gMinus = "mul:1.022^-1/4"
-    @Option(name: .customLong("init"), help: ArgumentHelp("λ and η at the start: uniform:EPS (U(0, ε)) or const:V.", valueName: "how"))
+    @Option(name: .customLong("initialization"), help: ArgumentHelp("λ and η at the start: uniform:EPS (U(0, ε)) or const:V.", valueName: "how"))
     public var initial = "uniform:0.01"
 
     public init() {}
@@ -94,17 +94,17 @@ public struct DynamicsOptions: ParsableArguments {
     public func validate() throws {
         guard let p = UpdateRule(gPlus) else { throw ValidationError("--g-plus '\(gPlus)' is not mul:A or add:C") }
         guard let m = UpdateRule(gMinus) else { throw ValidationError("--g-minus '\(gMinus)' is not mul:B or add:C") }
-        guard InitialValue(initial) != nil else { throw ValidationError("--init '\(initial)' is not uniform:EPS (EPS > 0) or const:V (V ≥ 0)") }
+        guard InitialValue(initial) != nil else { throw ValidationError("--initialization '\(initial)' is not uniform:EPS (EPS > 0) or const:V (V ≥ 0)") }
         var s = NeurashedSettings()
-        s.iterations = iterations; s.batch = batch; s.every = every; s.gPlus = p; s.gMinus = m
+        s.iterations = iterations; s.batch = batchSize; s.every = every; s.gPlus = p; s.gMinus = m
         s.fullBatch = fullBatch; s.cyclic = cyclic
         if let why = s.problem() { throw ValidationError(why) }
-        if fullBatch && batch != 1 { throw ValidationError("--full-batch takes every type once: drop --batch") }
+        if fullBatch && batchSize != 1 { throw ValidationError("--full-batch takes every type once: drop --batch-size") }
     }
 
     public func settings(seed: UInt64) -> NeurashedSettings {
         var s = NeurashedSettings()
-        s.iterations = iterations; s.batch = batch; s.every = every; s.fullBatch = fullBatch
+        s.iterations = iterations; s.batch = batchSize; s.every = every; s.fullBatch = fullBatch
         s.cyclic = cyclic; s.fixedEta = fixedEta
         s.gPlus = UpdateRule(gPlus)!; s.gMinus = UpdateRule(gMinus)!
         s.initial = InitialValue(initial)!

@@ -4,6 +4,11 @@ extension ProjectionSolver: ExpressibleByArgument {}
 extension LstsqDriver: ExpressibleByArgument {}
 extension ProjectionMethod: ExpressibleByArgument {}
 
+/// --precision: the arithmetic of a closed-form fit.
+public enum Precision: Int, CaseIterable, ExpressibleByArgument {
+    case float32 = 32, float64 = 64
+}
+
 /// dl-fit project's flags (Th. 7): the net, the projections, the solver.
 public struct ProjectionOptions: ParsableArguments {
     public init() {}
@@ -20,8 +25,8 @@ public struct ProjectionOptions: ParsableArguments {
     public var deterministic = false
     @Option(help: ArgumentHelp("Random P's tried per layer; the one whose Z_i has the lowest LSD is kept (Th. 7.5.1).", valueName: "n"))
     public var tries = 1
-    @Option(help: "α of T_i = α[Z | βY]P_i.") public var alpha = 1.0
-    @Option(help: "β of T_i = α[Z | βY]P_i.") public var beta = 10.0
+    @Option(help: ArgumentHelp("α of T_i = α[Z | βY]P_i: the targets' scale.", valueName: "α")) public var targetScale = 1.0
+    @Option(help: ArgumentHelp("β of T_i = α[Z | βY]P_i: the labels' scale beside Z.", valueName: "β")) public var labelScale = 10.0
     @Option(help: ArgumentHelp("Weighted Platonic PCA (Th. 7.9.3): λ_EMA of the per-sample squared errors that scale Y's rows.", valueName: "λ"))
     public var ema: Double?
     @Option(help: "Solver of W_i = Z⁺T_i: pinv (SVD), lstsq (LAPACK), ridge (normal equations + λI; default when --ridge is given).")
@@ -31,7 +36,7 @@ public struct ProjectionOptions: ParsableArguments {
     public var rcond: Double?
     @Option(help: ArgumentHelp("λ of the ridge solver (default 0.001).", valueName: "λ"))
     public var ridge: Double?
-    @Option(help: "Arithmetic: 32 or 64 (a float64 fit stores float64 weights).") public var precision = 64
+    @Option(help: "Arithmetic: float 32 or 64 bits (a float64 fit stores float64 weights).") public var precision = Precision.float64
     @Option(help: ArgumentHelp("One-hot target values NEG,POS for classification (default 0,1).", valueName: "neg,pos"))
     public var targets: String?
     @Flag(help: "Store per-layer wall time in /model/log/seconds (the file is then no longer byte-reproducible).")
@@ -51,8 +56,8 @@ public struct ProjectionOptions: ParsableArguments {
         }
         s.sortedPCA = sortedPca || deterministic
         s.tries = tries
-        s.alpha = alpha
-        s.beta = beta
+        s.alpha = targetScale
+        s.beta = labelScale
         s.ema = ema
         s.solver = solver ?? (ridge != nil ? .ridge : .pinv)
         if ridge != nil && s.solver != .ridge { throw DLError.usage("--ridge is the λ of --solver ridge, not of \(s.solver.rawValue)") }
@@ -60,7 +65,7 @@ public struct ProjectionOptions: ParsableArguments {
         s.rcond = rcond
         if rcond != nil && s.solver == .ridge { throw DLError.usage("--rcond cuts singular values of pinv and lstsq; ridge has λ (--ridge)") }
         s.ridge = ridge ?? 1e-3
-        s.precision = precision
+        s.precision = precision.rawValue
         s.seed = seed
         if let targets { s.targets = try parseTargets(targets) }
         if let p = s.problem() { throw DLError.usage(p) }

@@ -1,15 +1,24 @@
 import ArgumentParser
 import Foundation
 
-/// The net and how to train it: the flags dl-fit (and every trainer after it)
-/// shares. `validate()` runs the library's own checks (TrainingSettings.validate),
-/// and `fitOptions(common)` turns the flags into the library's FitOptions.
-public struct TrainingOptions: ParsableArguments {
-    @Option(help: ArgumentHelp("Layer widths from input to output, e.g. 784-392-50-10.", valueName: "widths"))
-    public var arch: String?
+/// --init-from: a trainer that can continue a model (dl-fit, dl-layerwise train)
+/// takes this group beside TrainingOptions; one that cannot (dl-layerwise step)
+/// does not show it.
+public struct InitFromOption: ParsableArguments {
     @Option(help: ArgumentHelp("Start from the weights of this model file (its net: widths, activations, head) instead of random ones.",
                                valueName: "model"))
     public var initFrom: String?
+
+    public init() {}
+}
+
+/// The net and how to train it: the flags dl-fit (and every trainer after it)
+/// shares. `validate()` runs the library's own checks (TrainingSettings.validate);
+/// `checkNet(initFrom:)` the net's (--arch or --init-from); `fitOptions` turns the
+/// flags into the library's FitOptions.
+public struct TrainingOptions: ParsableArguments {
+    @Option(help: ArgumentHelp("Layer widths from input to output, e.g. 784-392-50-10.", valueName: "widths"))
+    public var arch: String?
     @Option(help: "Hidden activation (default: relu).") public var hidden: Activation?
     @Option(help: "Output head (default: softmax for labels, linear for regression targets).") public var head: HeadKind?
     @Option(help: "α of the exp-GA (default 0.1) and pow3-GA (default 0.001) heads.") public var alpha: Float?
@@ -27,13 +36,24 @@ public struct TrainingOptions: ParsableArguments {
     public var lrStep: [String] = []
     @Option(help: "Optimizer.") public var optimizer = OptimizerKind.sgd
     @Option(help: "Weight initialization (default: he for relu/celu, glorot otherwise).") public var initialization: Initialization?
-    @Flag(help: "Store the weights after every epoch under /model/snapshots (for dl-compress studies).") public var snapshots = false
     @Flag(help: "Store per-epoch wall time in /model/log/seconds (the file is then no longer byte-reproducible).")
     public var recordTime = false
 
     public init() {}
 
     public func validate() throws {
+        do {
+            if let arch { _ = try parseArchitecture(arch) }
+            _ = try epochList()
+            try settings(seed: 0, threads: 1, targets: nil, snapshots: false).validate()
+        } catch let e as DLError {
+            throw ValidationError(e.description)
+        }
+    }
+
+    /// The net comes from --arch or from the --init-from model, never both;
+    /// the model's net then takes no net flags. Call from the command's validate().
+    public func checkNet(initFrom: String?) throws {
         if (arch == nil) == (initFrom == nil) {
             throw ValidationError(arch == nil ? "give the net: --arch WIDTHS, or --init-from MODEL"
                                               : "--init-from takes the net from the model: drop --arch")
@@ -45,18 +65,10 @@ public struct TrainingOptions: ParsableArguments {
                 throw ValidationError("--init-from takes the net from the model: drop \(given.0)")
             }
         }
-        do {
-            if let arch { _ = try parseArchitecture(arch) }
-            _ = try epochList()
-            try settings(seed: 0, threads: 1, targets: nil).validate()
-        } catch let e as DLError {
-            throw ValidationError(e.description)
-        }
     }
 
-    /// The training settings these flags give (`targets` when --targets is not given).
     /// Throws when the data (`input`) and the --init-from model would both be standard input.
-    public func checkInputs(data input: String) throws {
+    public func checkInputs(data input: String, initFrom: String?) throws {
         if input == "-" && initFrom == "-" {
             throw ValidationError("the data and the --init-from model cannot both come from standard input")
         }
@@ -76,7 +88,8 @@ public struct TrainingOptions: ParsableArguments {
         return v
     }
 
-    func settings(seed: UInt64, threads: Int, targets fallback: (Float, Float)?) throws -> TrainingSettings {
+    /// The training settings these flags give (`targets` when --targets is not given).
+    func settings(seed: UInt64, threads: Int, targets fallback: (Float, Float)?, snapshots: Bool) throws -> TrainingSettings {
         var s = TrainingSettings()
         s.epochs = try epochList()[0]
         s.batchSize = batchSize
@@ -92,10 +105,12 @@ public struct TrainingOptions: ParsableArguments {
         return s
     }
 
-    /// The library's options: the net (read from --init-from, if given), the
+    /// The library's options: the net (read from `initFrom`, if given), the
     /// settings, the seed and the threads. `epochLists`: whether --epochs may
-    /// list several numbers (a trainer of several nets).
-    public func fitOptions(_ common: CommonOptions, epochLists: Bool = false) throws -> FitOptions {
+    /// list several numbers (a trainer of several nets); `snapshots`: keep every
+    /// epoch's weights (dl-fit --snapshots).
+    public func fitOptions(_ common: CommonOptions, initFrom: String? = nil, epochLists: Bool = false,
+                           snapshots: Bool = false) throws -> FitOptions {
         if !epochLists, try epochList().count > 1 {
             throw DLError.usage("--epochs takes one number here", hint: "lists are for dl-layerwise, one per segment")
         }
@@ -117,7 +132,7 @@ public struct TrainingOptions: ParsableArguments {
             o.initialization = initialization
         }
         o.recordTime = recordTime
-        o.settings = try settings(seed: common.seed, threads: common.threadCount, targets: modelTargets)
+        o.settings = try settings(seed: common.seed, threads: common.threadCount, targets: modelTargets, snapshots: snapshots)
         return o
     }
 }

@@ -100,7 +100,7 @@ public struct LayerwiseSettings {
         guard decision.allSatisfy({ (1...(1 << 24)).contains($0) }) else { throw DLError.usage("decision widths must be positive") }
         guard subnetSize >= 1 else { throw DLError.usage("--subnet-size must be at least 1") }
         guard step >= 1, step <= subnetSize else {
-            throw DLError.usage("--step must lie in 1…\(subnetSize) (the subnet size): a larger step would skip layers")
+            throw DLError.usage("--stride must lie in 1…\(subnetSize) (the subnet size): a larger stride would skip layers")
         }
         guard (1...1_000_000).contains(rounds) else { throw DLError.usage("--rounds must lie in 1…1000000") }
         guard (1...TrainingSettings.maxEpochs).contains(epochsPerRound) else { throw DLError.usage("--epochs-per-round must be at least 1") }
@@ -325,7 +325,7 @@ public final class LayerwiseRun {
             rows = (0..<Z.rows).filter { keep[$0] }
             guard rows!.count >= s0.batchSize else {
                 throw DLError.input("k-filtering \(what) kept \(rows!.count) rows, fewer than a batch of \(s0.batchSize)",
-                                    hint: "use a larger max= in --kfilter, or a smaller --batch-size")
+                                    hint: "use a larger max-fraction= in --kfilter, or a smaller --batch-size")
             }
         }
         let made = settings.mode == .checkpoint && a - 1 > (cache0Layer ?? 0)

@@ -53,30 +53,31 @@ func layerwiseAttributes(_ s: LayerwiseSettings) -> [(String, H5AttributeValue)]
     return a
 }
 
-/// "k=10,batch=6148,max=0.6": the --kfilter spec of these settings.
+/// "k=10,batch=6148,max-fraction=0.6": the --kfilter spec of these settings
+/// (its keys are dl-kfilter's flags: -k, --batch, --max-fraction).
 public func kFilterSpec(_ f: KFilterSettings) -> String {
     var parts = ["k=\(f.k)"]
     if let b = f.batch { parts.append("batch=\(b)") }
-    if let m = f.maxFraction { parts.append("max=\(m)") }
+    if let m = f.maxFraction { parts.append("max-fraction=\(m)") }
     return parts.joined(separator: ",")
 }
 
-/// Parses a --kfilter spec: k=K[,batch=N][,max=F].
+/// Parses a --kfilter spec: k=K[,batch=N][,max-fraction=F].
 public func parseKFilterSpec(_ spec: String) throws -> KFilterSettings {
     var f = KFilterSettings()
     var sawK = false
     for part in spec.split(separator: ",", omittingEmptySubsequences: false) {
         let kv = part.split(separator: "=", maxSplits: 1).map { $0.trimmingCharacters(in: .whitespaces) }
-        let bad = DLError.usage("bad --kfilter '\(spec)'", hint: "k=K[,batch=N][,max=F], e.g. k=10,batch=6148,max=0.6")
+        let bad = DLError.usage("bad --kfilter '\(spec)'", hint: "k=K[,batch=N][,max-fraction=F], e.g. k=10,batch=6148,max-fraction=0.6")
         guard kv.count == 2 else { throw bad }
         switch kv[0] {
         case "k": guard let k = Int(kv[1]), (1...100_000).contains(k) else { throw bad }; f.k = k; sawK = true
         case "batch": guard let b = Int(kv[1]), b >= 2 else { throw bad }; f.batch = b
-        case "max": guard let m = Double(kv[1]), (0...1).contains(m) else { throw bad }; f.maxFraction = m
+        case "max-fraction": guard let m = Double(kv[1]), (0...1).contains(m) else { throw bad }; f.maxFraction = m
         default: throw bad
         }
     }
-    guard sawK else { throw DLError.usage("bad --kfilter '\(spec)': no k=", hint: "k=K[,batch=N][,max=F], e.g. k=10,batch=6148,max=0.6") }
+    guard sawK else { throw DLError.usage("bad --kfilter '\(spec)': no k=", hint: "k=K[,batch=N][,max-fraction=F], e.g. k=10,batch=6148,max-fraction=0.6") }
     return f
 }
 

@@ -56,7 +56,7 @@ public struct NeurashedSettings: Sendable {
 
     public func problem() -> String? {
         if iterations < 0 || iterations > 1_000_000_000 { return "--iterations must lie in 0…10⁹" }
-        if batch < 1 || batch > 1_000_000 { return "--batch must lie in 1…10⁶" }
+        if batch < 1 || batch > 1_000_000 { return "--batch-size must lie in 1…10⁶" }
         if every < 1 { return "--every must be at least 1" }
         if fullBatch && cyclic { return "--full-batch and --cyclic are two ways of choosing batches: take one" }
         if let p = gPlus.plusProblem { return "--g-plus: \(p)" }

@@ -77,8 +77,8 @@ public struct ProjectionSettings: Sendable {
         if widths.count < 2 { return "an architecture needs an input and an output width" }
         if tries < 1 { return "--tries must be at least 1 (got \(tries))" }
         if tries > 1 && method != .random { return "--tries picks among random projections; --projection \(method.rawValue) draws none" }
-        if !alpha.isFinite || alpha == 0 { return "--alpha must be finite and non-zero (got \(alpha))" }
-        if !beta.isFinite { return "--beta must be finite (got \(beta))" }
+        if !alpha.isFinite || alpha == 0 { return "--target-scale (α) must be finite and non-zero (got \(alpha))" }
+        if !beta.isFinite { return "--label-scale (β) must be finite (got \(beta))" }
         if !ridge.isFinite || ridge < 0 { return "--ridge must be finite and at least 0 (got \(ridge))" }
         if let r = rcond, !r.isFinite || r < 0 { return "--rcond must be finite and at least 0 (got \(r))" }
         if let e = ema, !(e >= 0 && e < 1) { return "--ema must be in [0, 1) (got \(e))" }
@@ -373,8 +373,8 @@ struct PlatonicFit<T: LinalgScalar> {
     func checkFinite(_ t: Tensor<T>, _ what: String, layer i: Int) throws {
         guard t.allFinite else {
             throw DLError.input("\(what) overflowed to Inf or NaN in float\(s.precision) at layer \(i)",
-                                hint: s.precision == 32 ? "add --ridge, lower --alpha/--beta, or use --precision 64"
-                                    : "add --ridge or lower --alpha/--beta")
+                                hint: s.precision == 32 ? "add --ridge, lower --target-scale/--label-scale, or use --precision 64"
+                                    : "add --ridge or lower --target-scale/--label-scale")
         }
     }
 
