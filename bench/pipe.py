@@ -9,10 +9,12 @@ F is the 188 MB Fashion-MNIST train file (`dl-data fashion-mnist | dl-data cat
 --splits train`). Runs are interleaved (one of each per round, order rotated),
 medians and median per-round ratios are reported. Also the start-up time of
 `dl-data --help`, with and without the kernel switch (a tool re-executes itself
-once where OpenBLAS falls back; simulated here with DL_TEST_OPENBLAS_CORE). The
-two outputs are compared first: the same datasets with the same values and
-attributes (dl-data adds one line to dl_history). Writes bench/results/pipe.json
-and prints a summary."""
+once where OpenBLAS falls back; simulated here with DL_TEST_OPENBLAS_CORE; dl-data
+itself calls no BLAS and skips the switch). The peak memory (maximum resident set,
+GNU time's %M) of dl-data on the pipe is measured in every round, against the
+file's size. The two outputs are compared first: the same datasets with the same
+values and attributes (dl-data adds one line to dl_history). Writes
+bench/results/pipe.json and prints a summary."""
 import argparse, json, os, statistics, subprocess, sys, tempfile, time
 import h5py, numpy as np
 
@@ -69,11 +71,16 @@ def main():
         sh(c)
     times = {k: [] for k in cmds}
     names = list(cmds)
-    for r in range(a.rounds):
-        order = names[r % 3:] + names[:r % 3]
-        for k in order:
-            times[k].append(timed(cmds[k]))
-        log(f"round {r + 1}/{a.rounds}: " + "  ".join(f"{k} {times[k][-1]:.3f}s" for k in names))
+    peaks = []
+    with tempfile.TemporaryDirectory() as tmp:
+        for r in range(a.rounds):
+            order = names[r % 3:] + names[:r % 3]
+            for k in order:
+                times[k].append(timed(cmds[k]))
+            sh(f"cat {data} | /usr/bin/time -f %M -o {tmp}/rss {BIN}/dl-data cat -q | cat > /dev/null")
+            peaks.append(1024 * int(open(f"{tmp}/rss").read().split()[-1]))
+            log(f"round {r + 1}/{a.rounds}: " + "  ".join(f"{k} {times[k][-1]:.3f}s" for k in names)
+                + f"  dl-data peak {peaks[-1] / size:.3f}× the file")
     ratio_bare = [o / b for o, b in zip(times["dl-data"], times["bare"])]
     ratio_h5py = [o / h for o, h in zip(times["dl-data"], times["h5py"])]
     startup, switched = [], []
@@ -91,6 +98,9 @@ def main():
         "ratio_vs_bare_range": [round(min(ratio_bare), 3), round(max(ratio_bare), 3)],
         "ratio_vs_h5py_median": round(statistics.median(ratio_h5py), 3),
         "ratio_vs_h5py_range": [round(min(ratio_h5py), 3), round(max(ratio_h5py), 3)],
+        "dl_data_peak_rss_bytes_median": int(statistics.median(peaks)),
+        "dl_data_peak_over_file_median": round(statistics.median(peaks) / size, 3),
+        "dl_data_peak_over_file_range": [round(min(peaks) / size, 3), round(max(peaks) / size, 3)],
         "help_startup_ms_median": round(1000 * statistics.median(startup), 1),
         "help_startup_ms_max": round(1000 * max(startup), 1),
         "help_startup_with_kernel_switch_ms_median": round(1000 * statistics.median(switched), 1),

@@ -14,6 +14,7 @@ static inline hid_t dl_h5p_group_create(void) { return H5P_GROUP_CREATE; }
 static inline hid_t dl_h5p_object_copy(void) { return H5P_OBJECT_COPY; }
 static inline unsigned dl_h5f_acc_rdonly(void) { return H5F_ACC_RDONLY; }
 static inline unsigned dl_h5f_acc_trunc(void) { return H5F_ACC_TRUNC; }
+static inline unsigned dl_h5f_acc_rdwr(void) { return H5F_ACC_RDWR; }
 static inline hid_t dl_h5t_native_float(void) { return H5T_NATIVE_FLOAT; }
 static inline hid_t dl_h5t_native_double(void) { return H5T_NATIVE_DOUBLE; }
 static inline hid_t dl_h5t_native_int32(void) { return H5T_NATIVE_INT32; }
@@ -75,7 +76,7 @@ static inline void *dl_big_realloc(void *ptr, size_t size) {
 /* File-image callbacks that give HDF5's core driver its memory from dl_big_*,
    and remember where that memory is: after a flush it holds the whole file
    image, so it can be written out without H5Fget_file_image's copy. */
-typedef struct { void *mem; size_t size; } dl_core_memory;
+typedef struct { void *mem; size_t size; int refs; } dl_core_memory;
 
 static void *dl_fi_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
     (void)op;
@@ -113,4 +114,54 @@ static inline herr_t dl_set_big_image_callbacks(hid_t fapl, dl_core_memory *trac
     cb.udata_free = dl_fi_udata_free;
     cb.udata = tracker;
     return H5Pset_file_image_callbacks(fapl, &cb);
+}
+
+/* An image read whole (a pipe, a file), opened for update in place: the core
+   driver works on that very buffer. Every request of HDF5 for a copy (the file
+   access property and the driver take one each) gets the one buffer, counted
+   in `refs`; copying it onto itself is a no-op; growing it is dl_big_realloc
+   (mremap: pages move, bytes are not copied); the last release frees it. So a
+   file of any size is held once. The tracker starts with refs = 1 (its owner's). */
+static void *dl_own_malloc(size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op;
+    dl_core_memory *u = (dl_core_memory *)udata;
+    if (!u->mem || size > u->size) return NULL;
+    u->refs++;
+    return u->mem;
+}
+static void *dl_own_memcpy(void *dest, const void *src, size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)udata;
+    return dest == src ? dest : memcpy(dest, src, size);
+}
+static void *dl_own_realloc(void *ptr, size_t size, H5FD_file_image_op_t op, void *udata) {
+    (void)op;
+    dl_core_memory *u = (dl_core_memory *)udata;
+    if (ptr != u->mem) return NULL;
+    void *p = dl_big_realloc(ptr, size);
+    if (p) { u->mem = p; u->size = size; }
+    return p;
+}
+static herr_t dl_own_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
+    (void)op; (void)ptr;
+    dl_core_memory *u = (dl_core_memory *)udata;
+    if (--u->refs == 0) { dl_big_free(u->mem); u->mem = NULL; u->size = 0; }
+    return 0;
+}
+
+static inline herr_t dl_set_owned_image_callbacks(hid_t fapl, dl_core_memory *tracker) {
+    H5FD_file_image_callbacks_t cb;
+    memset(&cb, 0, sizeof cb);
+    cb.image_malloc = dl_own_malloc;
+    cb.image_memcpy = dl_own_memcpy;
+    cb.image_realloc = dl_own_realloc;
+    cb.image_free = dl_own_free;
+    cb.udata_copy = dl_fi_udata_copy;
+    cb.udata_free = dl_fi_udata_free;
+    cb.udata = tracker;
+    return H5Pset_file_image_callbacks(fapl, &cb);
+}
+
+/* The owner's release (after H5Fclose). */
+static inline void dl_own_release(dl_core_memory *u) {
+    if (u->refs > 0 && --u->refs == 0) { dl_big_free(u->mem); u->mem = NULL; u->size = 0; }
 }

@@ -19,7 +19,7 @@ struct DLData: ParsableCommand {
         subcommands: [FashionMNIST.self, MNIST.self, IDX.self, Spirals.self, Checkerboard.self, Sine.self, Info.self, Cat.self]
     )
 
-    static func main() { ToolMain.run(DLData.self, tool: "dl-data") }
+    static func main() { ToolMain.run(DLData.self, tool: "dl-data", usesBLAS: false) }
 }
 
 /// Checks the outputs, loads, transforms and writes: the shape every source subcommand shares.
@@ -277,14 +277,16 @@ struct Cat: ParsableCommand {
 
     func run() throws {
         try common.start(inputs: [input])
-        let src = try openInput(input)
         let settings = transforms.settings()
         if settings.isIdentity {
-            try common.outputTarget.writeHDF5 { try copyDLFile(src, to: $0, command: historyEntry()) }
+            // The file as it came, one history line longer: held in memory once.
+            let file = try openInputForUpdate(input)
+            try appendHistory(file, command: historyEntry())
+            try common.outputTarget.write(file)
             Log.debug("copied \(displayName(input)) to \(common.outputTarget.name)")
             return
         }
-        let data = try applyTransforms(try readDataFile(src), settings, seed: common.seed)
+        let data = try applyTransforms(try readDataFile(try openInput(input)), settings, seed: common.seed)
         try emitDataFile(data, to: common.outputTarget)
     }
 }

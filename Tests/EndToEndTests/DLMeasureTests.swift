@@ -61,6 +61,8 @@ final class DLMeasureEndToEndTests: EndToEndCase {
         let kf = try sh("dl-kfilter -k 5 --batch 500 d.h5 -q | dl-data info")
         XCTAssertTrue(kf.out.contains(String(format: "k_redundancy=%.6g", red["k_redundancy train 0 5"]!))
                       || kf.out.contains("k_redundancy=\(red["k_redundancy train 0 5"]!)"), kf.out)
+        // Attributes print as a reader wants them: at most 9 significant digits.
+        XCTAssertNil(kf.out.range(of: #"=\d*\.\d{10,}"#, options: .regularExpression), kf.out)
 
         try requireH5py()
         // Independent numpy checks: LSD by lstsq at every layer, H(Y|Z) of layer 1.

@@ -147,4 +147,35 @@ final class HDF5Tests: XCTestCase {
         XCTAssertEqual(b.pointer.load(as: UInt8.self), 0xAB)
         XCTAssertEqual(b.capacity, 50 << 20)
     }
+
+    /// An image opened for update is changed in place (its buffer handed over,
+    /// grown as HDF5 asks) and written out as a file every reader opens, with
+    /// the change and every dataset as it was.
+    func testImageOpenedForUpdateChangesInPlace() throws {
+        let f = try H5File.createInMemory()
+        try f.root.setAttribute("dl_history", ["first"])
+        let g = try f.root.createGroup("train")
+        let values = (0..<300_000).map { Float($0) }
+        try g.write("X", shape: [3000, 100], values: values)
+        let source = try f.imageBytes()
+        let original = source.toArray()
+        let u = try H5File.openForUpdate(image: source, name: "test image")
+        XCTAssertEqual(source.count, 0, "the buffer is handed over")
+        try u.root.setAttribute("dl_history", ["first", "second"])
+        // Enough new data that the core driver must grow the image (1 MiB steps).
+        let extra = (0..<600_000).map { Float($0) * 0.5 }
+        try u.root.createGroup("extra").write("Y", shape: [600_000], values: extra)
+        let changed = try u.withImageChunks { chunks in chunks.flatMap { Array($0) } }
+        XCTAssertGreaterThan(changed.count, original.count + 2_400_000)
+        let copy = try BigBuffer(capacity: changed.count)
+        changed.withUnsafeBytes { copy.pointer.copyMemory(from: $0.baseAddress!, byteCount: $0.count) }
+        copy.count = changed.count
+        let r = try H5File.open(image: copy, name: "changed")
+        XCTAssertEqual(try r.root.attribute("dl_history")?.stringArray, ["first", "second"])
+        XCTAssertEqual(try r.root.openGroup("train").read("X", as: Float.self).values, values)
+        XCTAssertEqual(try r.root.openGroup("extra").read("Y", as: Float.self).values, extra)
+        XCTAssertThrowsError(try H5File.openForUpdate(image: try BigBuffer(capacity: 8), name: "empty")) { e in
+            XCTAssertTrue("\(e)".contains("empty is empty"), "\(e)")
+        }
+    }
 }

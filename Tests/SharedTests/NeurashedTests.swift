@@ -201,8 +201,11 @@ final class NeurashedTests: XCTestCase {
         // after, b1 = 2·(2 + 2) = 8, b2 = 2·2 = 4, b3 = 2·2 = 4, c1 = 2·12 = 24, c2 = 2·4 = 8,
         // Z1 = 2·24 + 2·8 = 64, Z2 = 1·8 + 1·c3 (0) = 8, Z3 = 0: Δz = (60, 7, 0).
         XCTAssertEqual(own[0], (60.0 * 60 + 7 * 7).squareRoot(), accuracy: 1e-9)
-        let (same, cross) = elasticitySummary(g, le)
-        XCTAssertGreaterThan(same, cross)
+        let bases = elasticitySummary(g, le)
+        XCTAssertEqual(bases.map(\.base), [0, 1], "1a and 1b have a same-class partner; 2 and 3 none")
+        XCTAssertEqual(bases[0].smallestSame, le[0][1])
+        XCTAssertEqual(bases[0].largestCross, max(le[0][2], le[0][3]))
+        XCTAssertTrue(bases.allSatisfy(\.holds))
         // The state is not changed by measuring, and one base's step does not leak into the next.
         XCTAssertEqual(localElasticity(g, s, at: state).le, le)
     }

@@ -37,7 +37,8 @@ public final class Progress {
         let rate = elapsed > 0 ? Double(done) / elapsed : 0
         var line = "\(label): \(done)/\(total) \(unit)"
         if total > 0 { line += String(format: " (%.0f%%)", 100.0 * Double(done) / Double(total)) }
-        line += ", " + formatRate(rate, unit)
+        // No speed before the first unit is done: "0.0 rows/s" is no speed.
+        if done > 0 { line += ", " + formatRate(rate, unit) }
         if done < total && rate > 0 {
             line += ", " + formatDuration(Double(total - done) / rate) + " left"
         }
@@ -60,7 +61,7 @@ public func monotonicSeconds() -> Double {
     return Double(ts.tv_sec) + Double(ts.tv_nsec) * 1e-9
 }
 
-func formatRate(_ rate: Double, _ unit: String) -> String {
+public func formatRate(_ rate: Double, _ unit: String) -> String {
     if rate >= 1e6 { return String(format: "%.2fM %@/s", rate / 1e6, unit) }
     if rate >= 1e3 { return String(format: "%.1fk %@/s", rate / 1e3, unit) }
     return String(format: "%.1f %@/s", rate, unit)

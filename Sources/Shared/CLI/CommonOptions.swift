@@ -57,11 +57,13 @@ public var dlVersionReport: String { "dl \(dlVersion)\n" + BLASKernel.report }
 /// One `main` for every tool: parse, run, and map any error to one line on
 /// standard error with exit status 1 (failed run) or 2 (usage mistake).
 public enum ToolMain {
-    public static func run<Command: ParsableCommand>(_: Command.Type, tool: String) -> Never {
+    /// `usesBLAS`: false for a tool that never calls BLAS (dl-data), which then
+    /// starts without the kernel switch's second exec.
+    public static func run<Command: ParsableCommand>(_: Command.Type, tool: String, usesBLAS: Bool = true) -> Never {
         Log.tool = tool
         // Before anything is read or any BLAS call: may re-execute the tool once
         // under a better OpenBLAS kernel (Tensor/BLASKernel.swift).
-        BLASKernel.selectBeforeFirstUse()
+        if usesBLAS { BLASKernel.selectBeforeFirstUse() }
         // A reader that goes away (e.g. `| head`) ends us quietly, as it ends `cat`.
         signal(SIGPIPE, SIG_DFL)
         setvbuf(stdout, nil, _IOFBF, 1 << 16)

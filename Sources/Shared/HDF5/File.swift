@@ -9,17 +9,22 @@ public final class H5File {
     private var image: BigBuffer?
     /// Where the core driver keeps an in-memory file (nil for other files).
     private var core: UnsafeMutablePointer<dl_core_memory>?
+    /// Whether `core` holds an image this file owns (`openForUpdate`), freed on close.
+    private let ownsImage: Bool
 
-    private init(id: hid_t, name: String, image: BigBuffer? = nil, core: UnsafeMutablePointer<dl_core_memory>? = nil) {
+    private init(id: hid_t, name: String, image: BigBuffer? = nil, core: UnsafeMutablePointer<dl_core_memory>? = nil,
+                 ownsImage: Bool = false) {
         self.id = id
         self.name = name
         self.image = image
         self.core = core
+        self.ownsImage = ownsImage
     }
 
     deinit {
         H5Fclose(id)
         _ = image
+        if ownsImage, let core { dl_own_release(core) }
         core?.deallocate()
     }
 
@@ -62,6 +67,44 @@ public final class H5File {
         return H5File(id: id, name: name, image: image)
     }
 
+    /// Opens an HDF5 file image held in memory for update, in place: the file
+    /// takes `image`'s memory over (the buffer is left empty) and grows it as
+    /// it must, so a change to a large file costs no copy of it.
+    /// `withImageChunks` hands the changed bytes out for writing.
+    public static func openForUpdate(image: BigBuffer, name: String) throws -> H5File {
+        H5Library.initialize()
+        guard image.count > 0 else {
+            throw DLError.input("\(name) is empty", hint: "pipe a dl file in, or name one")
+        }
+        guard image.withBytes(hasHDF5Signature) else {
+            throw DLError.input("\(name) is not an HDF5 file", hint: "dl tools read HDF5 files written by dl-data and the other dl tools")
+        }
+        memoryFiles += 1
+        let fapl = try h5id(H5Pcreate(dl_h5p_file_access()), "cannot create file access properties")
+        // 1 MiB growth steps (zero-filled as taken): an update adds metadata only.
+        guard H5Pset_fapl_core(fapl, 1 << 20, false) >= 0 else {
+            H5Pclose(fapl)
+            throw DLError.io("cannot select the in-memory HDF5 driver")
+        }
+        let count = image.count
+        let (pointer, capacity) = image.relinquish()
+        let core = UnsafeMutablePointer<dl_core_memory>.allocate(capacity: 1)
+        core.initialize(to: dl_core_memory(mem: pointer, size: capacity, refs: 1))
+        // The property list and the open file each hold the buffer; closing
+        // the list (always, here) drops its hold before the owner's is dropped.
+        var id: hid_t = -1
+        if dl_set_owned_image_callbacks(fapl, core) >= 0, H5Pset_file_image(fapl, pointer, count) >= 0 {
+            id = H5Fopen("dl-image-\(memoryFiles)", dl_h5f_acc_rdwr(), fapl)
+        }
+        H5Pclose(fapl)
+        guard id >= 0 else {
+            dl_own_release(core)
+            core.deallocate()
+            throw DLError.input("cannot open the HDF5 data on \(name)", hint: "the data may be truncated or damaged")
+        }
+        return H5File(id: id, name: name, core: core, ownsImage: true)
+    }
+
     /// A new, empty file held in memory (core driver, no backing store);
     /// `withImageChunks` hands its bytes out for writing.
     public static func createInMemory() throws -> H5File {
@@ -71,10 +114,11 @@ public final class H5File {
         let name = "dl-memory-\(memoryFiles)"
         let fapl = try h5id(H5Pcreate(dl_h5p_file_access()), "cannot create file access properties")
         defer { H5Pclose(fapl) }
-        // 64 MiB growth steps: few reallocations for large tensors.
-        try h5check(H5Pset_fapl_core(fapl, 64 << 20, false), "cannot select the in-memory HDF5 driver")
+        // 4 MiB growth steps: the core driver zero-fills each step as it takes
+        // it, so a step is memory held beyond the file; growing is an mremap.
+        try h5check(H5Pset_fapl_core(fapl, 4 << 20, false), "cannot select the in-memory HDF5 driver")
         let core = UnsafeMutablePointer<dl_core_memory>.allocate(capacity: 1)
-        core.initialize(to: dl_core_memory(mem: nil, size: 0))
+        core.initialize(to: dl_core_memory(mem: nil, size: 0, refs: 0))
         guard dl_set_big_image_callbacks(fapl, core) >= 0 else {
             core.deallocate()
             throw DLError.io("cannot set the in-memory HDF5 allocator")
@@ -149,6 +193,16 @@ public final class BigBuffer {
     }
 
     deinit { dl_big_free(pointer) }
+
+    /// Hands the memory over to a new owner (who frees it with dl_big_free);
+    /// the buffer is left empty.
+    public func relinquish() -> (pointer: UnsafeMutableRawPointer, capacity: Int) {
+        let taken = (pointer, capacity)
+        pointer = dl_big_alloc(1)!
+        capacity = 1
+        count = 0
+        return taken
+    }
 
     public func grow(to newCapacity: Int) throws {
         guard newCapacity > capacity else { return }

@@ -24,6 +24,25 @@ public func openInput(_ path: String) throws -> H5File {
     return try H5File.open(image: image, name: "standard input")
 }
 
+/// Opens a dl tool's input ('-' = standard input) for a change in memory: the
+/// bytes are read whole into one buffer, which the file then changes in place
+/// (H5File.openForUpdate); the input on disk is never written.
+public func openInputForUpdate(_ path: String) throws -> H5File {
+    if path == "-" {
+        if isatty(0) == 1 {
+            throw DLError.usage("no input: standard input is a terminal", hint: "pipe a dl file in, or name one as an argument")
+        }
+        return try H5File.openForUpdate(image: try readAll(fd: 0, name: "standard input"), name: "standard input")
+    }
+    var st = stat()
+    guard stat(path, &st) == 0 else { throw DLError.input("cannot open \(path): \(errnoText())", hint: "check the path") }
+    guard (st.st_mode & S_IFMT) != S_IFDIR else { throw DLError.input("\(path) is a folder, not a file") }
+    let fd = open(path, O_RDONLY)
+    guard fd >= 0 else { throw DLError.input("cannot open \(path): \(errnoText())") }
+    defer { close(fd) }
+    return try H5File.openForUpdate(image: try readAll(fd: fd, name: path), name: path)
+}
+
 /// Reads a file descriptor to its end into one buffer.
 public func readAll(fd: Int32, name: String) throws -> BigBuffer {
     var st = stat()

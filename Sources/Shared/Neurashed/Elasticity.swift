@@ -23,19 +23,25 @@ public func localElasticity(_ g: NeurashedGraph, _ s: NeurashedSettings, at stat
     return (table, own)
 }
 
-/// The median LE over pairs of distinct types of the same class, and of different
-/// classes (medians: a base whose own logits hardly move makes ratios in the millions).
-public func elasticitySummary(_ g: NeurashedGraph, _ le: [[Double]]) -> (same: Double, cross: Double) {
-    var same = [Double](), cross = [Double]()
-    for b in g.types.indices {
-        for t in g.types.indices where t != b && le[b][t].isFinite {
-            if g.types[b].classIndex == g.types[t].classIndex { same.append(le[b][t]) } else { cross.append(le[b][t]) }
-        }
+/// Local elasticity base by base, the form of the paper's claim (an update at x
+/// moves x's own class more than the others): for each base type with another
+/// type of its class, its smallest same-class LE and its largest cross-class LE
+/// (nil when it has no other class). Pooling pairs across bases instead would
+/// mix scales: a base whose own logits hardly move makes every ratio from it
+/// large, same-class or not.
+public struct ElasticityByBase {
+    public let base: Int
+    public let smallestSame: Double
+    public let largestCross: Double?
+    public var holds: Bool { largestCross.map { smallestSame > $0 } ?? true }
+}
+
+public func elasticitySummary(_ g: NeurashedGraph, _ le: [[Double]]) -> [ElasticityByBase] {
+    g.types.indices.compactMap { b in
+        let others = g.types.indices.filter { $0 != b && le[b][$0].isFinite }
+        let same = others.filter { g.types[$0].classIndex == g.types[b].classIndex }.map { le[b][$0] }
+        let cross = others.filter { g.types[$0].classIndex != g.types[b].classIndex }.map { le[b][$0] }
+        guard let smallest = same.min() else { return nil }
+        return ElasticityByBase(base: b, smallestSame: smallest, largestCross: cross.max())
     }
-    let median = { (v: [Double]) -> Double in
-        guard !v.isEmpty else { return .nan }
-        let o = v.sorted(), n = o.count
-        return n % 2 == 1 ? o[n / 2] : (o[n / 2 - 1] + o[n / 2]) / 2
-    }
-    return (median(same), median(cross))
 }

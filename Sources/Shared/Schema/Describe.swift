@@ -98,7 +98,8 @@ func formatAttribute(_ v: H5AttributeValue) -> String {
     case .strings(let s): return "[" + s.joined(separator: ", ") + "]"
     case .integer(let i): return "\(i)"
     case .integers(let v): return "[" + v.map(String.init).joined(separator: ", ") + "]"
-    case .float(let d): return "\(d)"
-    case .floats(let v): return "[" + v.map { "\($0)" }.joined(separator: ", ") + "]"
+    // 0.4308, not 0.43079999999999996 (the float64 nearest a computed fraction).
+    case .float(let d): return formatJSONNumber(d)
+    case .floats(let v): return "[" + v.map(formatJSONNumber).joined(separator: ", ") + "]"
     }
 }
