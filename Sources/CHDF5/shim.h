@@ -103,13 +103,20 @@ static herr_t dl_fi_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
 static void *dl_fi_udata_copy(void *udata) { return udata; }
 static herr_t dl_fi_udata_free(void *udata) { (void)udata; return 0; }
 
-static inline herr_t dl_set_big_image_callbacks(hid_t fapl, dl_core_memory *tracker) {
+/* The callbacks of a file image held in dl_big_* memory: a new file's (each
+   request its own buffer), or, with `owned`, an image read whole and updated in
+   place (one shared buffer, below). */
+static void *dl_own_malloc(size_t, H5FD_file_image_op_t, void *);
+static void *dl_own_memcpy(void *, const void *, size_t, H5FD_file_image_op_t, void *);
+static void *dl_own_realloc(void *, size_t, H5FD_file_image_op_t, void *);
+static herr_t dl_own_free(void *, H5FD_file_image_op_t, void *);
+static inline herr_t dl_set_image_callbacks(hid_t fapl, dl_core_memory *tracker, int owned) {
     H5FD_file_image_callbacks_t cb;
     memset(&cb, 0, sizeof cb);
-    cb.image_malloc = dl_fi_malloc;
-    cb.image_memcpy = dl_fi_memcpy;
-    cb.image_realloc = dl_fi_realloc;
-    cb.image_free = dl_fi_free;
+    cb.image_malloc = owned ? dl_own_malloc : dl_fi_malloc;
+    cb.image_memcpy = owned ? dl_own_memcpy : dl_fi_memcpy;
+    cb.image_realloc = owned ? dl_own_realloc : dl_fi_realloc;
+    cb.image_free = owned ? dl_own_free : dl_fi_free;
     cb.udata_copy = dl_fi_udata_copy;
     cb.udata_free = dl_fi_udata_free;
     cb.udata = tracker;
@@ -146,19 +153,6 @@ static herr_t dl_own_free(void *ptr, H5FD_file_image_op_t op, void *udata) {
     dl_core_memory *u = (dl_core_memory *)udata;
     if (--u->refs == 0) { dl_big_free(u->mem); u->mem = NULL; u->size = 0; }
     return 0;
-}
-
-static inline herr_t dl_set_owned_image_callbacks(hid_t fapl, dl_core_memory *tracker) {
-    H5FD_file_image_callbacks_t cb;
-    memset(&cb, 0, sizeof cb);
-    cb.image_malloc = dl_own_malloc;
-    cb.image_memcpy = dl_own_memcpy;
-    cb.image_realloc = dl_own_realloc;
-    cb.image_free = dl_own_free;
-    cb.udata_copy = dl_fi_udata_copy;
-    cb.udata_free = dl_fi_udata_free;
-    cb.udata = tracker;
-    return H5Pset_file_image_callbacks(fapl, &cb);
 }
 
 /* The owner's release (after H5Fclose). */

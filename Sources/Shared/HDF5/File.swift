@@ -53,12 +53,7 @@ public final class H5File {
     /// without copying it: the file keeps `image` alive until it closes.
     public static func open(image: BigBuffer, name: String) throws -> H5File {
         H5Library.initialize()
-        guard image.count > 0 else {
-            throw DLError.input("\(name) is empty", hint: "pipe a dl file in, or name one")
-        }
-        guard image.withBytes(hasHDF5Signature) else {
-            throw DLError.input("\(name) is not an HDF5 file", hint: "dl tools read HDF5 files written by dl-data and the other dl tools")
-        }
+        try checkImage(image, name: name)
         let flags = UInt32(H5LT_FILE_IMAGE_DONT_COPY | H5LT_FILE_IMAGE_DONT_RELEASE)
         let id = H5LTopen_file_image(image.pointer, image.count, flags)
         if id < 0 {
@@ -73,12 +68,7 @@ public final class H5File {
     /// `withImageChunks` hands the changed bytes out for writing.
     public static func openForUpdate(image: BigBuffer, name: String) throws -> H5File {
         H5Library.initialize()
-        guard image.count > 0 else {
-            throw DLError.input("\(name) is empty", hint: "pipe a dl file in, or name one")
-        }
-        guard image.withBytes(hasHDF5Signature) else {
-            throw DLError.input("\(name) is not an HDF5 file", hint: "dl tools read HDF5 files written by dl-data and the other dl tools")
-        }
+        try checkImage(image, name: name)
         memoryFiles += 1
         let fapl = try h5id(H5Pcreate(dl_h5p_file_access()), "cannot create file access properties")
         // 1 MiB growth steps (zero-filled as taken): an update adds metadata only.
@@ -93,7 +83,7 @@ public final class H5File {
         // The property list and the open file each hold the buffer; closing
         // the list (always, here) drops its hold before the owner's is dropped.
         var id: hid_t = -1
-        if dl_set_owned_image_callbacks(fapl, core) >= 0, H5Pset_file_image(fapl, pointer, count) >= 0 {
+        if dl_set_image_callbacks(fapl, core, 1) >= 0, H5Pset_file_image(fapl, pointer, count) >= 0 {
             id = H5Fopen("dl-image-\(memoryFiles)", dl_h5f_acc_rdwr(), fapl)
         }
         H5Pclose(fapl)
@@ -119,7 +109,7 @@ public final class H5File {
         try h5check(H5Pset_fapl_core(fapl, 4 << 20, false), "cannot select the in-memory HDF5 driver")
         let core = UnsafeMutablePointer<dl_core_memory>.allocate(capacity: 1)
         core.initialize(to: dl_core_memory(mem: nil, size: 0, refs: 0))
-        guard dl_set_big_image_callbacks(fapl, core) >= 0 else {
+        guard dl_set_image_callbacks(fapl, core, 0) >= 0 else {
             core.deallocate()
             throw DLError.io("cannot set the in-memory HDF5 allocator")
         }
@@ -219,6 +209,16 @@ public final class BigBuffer {
     }
 
     public func toArray() -> [UInt8] { withBytes { Array($0) } }
+}
+
+/// An image read from a pipe or a file is a file HDF5 can open: not empty, signed.
+func checkImage(_ image: BigBuffer, name: String) throws {
+    guard image.count > 0 else {
+        throw DLError.input("\(name) is empty", hint: "pipe a dl file in, or name one")
+    }
+    guard image.withBytes(hasHDF5Signature) else {
+        throw DLError.input("\(name) is not an HDF5 file", hint: "dl tools read HDF5 files written by dl-data and the other dl tools")
+    }
 }
 
 /// HDF5's signature may sit at byte 0, 512, 1024, 2048, … (after a user block).
