@@ -118,6 +118,28 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         XCTAssertEqual(rows.last?.split(separator: "\t")[3], "500")
     }
 
+    /// Files record only settings that applied: with --lr-decay the visits ran at
+    /// different rates, so /model has no single lr (each visit's is in the log);
+    /// a softmax model has no α or β.
+    func testFilesRecordOnlySettingsThatApplied() throws {
+        try requireH5py()
+        let r = try sh("""
+            dl-data spirals --rows 400 -q -o d.h5 \
+            && dl-layerwise d.h5 --arch 2-8-8-2 --epochs 1 -q -o decay.h5 \
+            && dl-layerwise d.h5 --arch 2-8-8-2 --epochs 1 --lr-decay 1 --wd-growth 1 --wd 0.001 -q -o flat.h5 \
+            && python3 -c "
+            import h5py
+            for n in ['decay.h5', 'flat.h5']:
+                m = h5py.File(n)['model']
+                print(n, 'lr' in m.attrs, 'weight_decay' in m.attrs, 'alpha' in m.attrs, 'beta' in m.attrs, m['layerwise/lr'][()].tolist())
+            "
+            """)
+        XCTAssertEqual(r.status, 0, r.stderr)
+        XCTAssertEqual(r.out, "decay.h5 False True False False [0.02, 0.016]\nflat.h5 True True False False [0.02, 0.02]\n")
+        assertFails(try sh("dl-fit d.h5 --arch 2-8-2 --alpha 0.2 -o x.h5"), status: 2, mentions: "--alpha is the α of the exp-ga and pow3-ga heads")
+        assertFails(try sh("dl-fit d.h5 --arch 2-8-2 --head exp-ga --beta 1 -o x.h5"), status: 2, mentions: "--beta is the β of the pow3-ga head")
+    }
+
     func testBadInput() throws {
         try sh("\(data) && dl-layerwise step \(arch) --layer 1 d.h5 --features z1.h5 -q -o l1.h5 && dl-layerwise step \(arch) --layer 2 z1.h5 -q -o l2.h5")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --epochs 1,2,3 -o out.h5"), status: 2, mentions: "--epochs lists 3 numbers for 2 segments")

@@ -34,6 +34,10 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
                 assert np.array_equal(t[k][()], c["trajectory"][k][()]) and np.array_equal(t[k][()], d["trajectory"][k][()]), k
             spec = json.loads(bytes(a["graph/spec"][()]).decode())
             assert [len(l) for l in spec["levels"]] == [14, 6] and len(spec["types"]) == 8
+            # The λ columns' names, stored at any size (the spec only up to 100,000 nodes).
+            names = bytes(a["graph/node_names"][()]).decode().split("\\n")
+            assert names == [n if isinstance(n, str) else n["name"] for l in spec["levels"] for n in l], names
+            assert names[14] == "b1" and len(names) == t["lambda"].shape[1]
             # eq. 2.1 recomputed from the file: type 1a fires a1, a2, a7 → b1, b2 → class 1.
             lam, eta, z = t["lambda"][-1], t["eta"][-1], t["logits"][-1]
             b1 = lam[14] * (lam[0] + lam[1]); b2 = lam[15] * (lam[0] + lam[1] + lam[6])
@@ -102,8 +106,8 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         XCTAssertEqual(rt.status, 0, rt.stderr)
         XCTAssertTrue(rt.stderr.contains("iterations/s); wrote"), rt.stderr)
         try requireH5py()
-        let py = try sh("python3 -c \"import h5py; a = h5py.File('rt.h5')['trajectory'].attrs; b = h5py.File('plain.h5')['trajectory'].attrs; print(a['step_seconds'] > 0, 'step_seconds' in b)\"")
-        XCTAssertEqual(py.out, "True False\n", py.stderr)
+        let py = try sh("python3 -c \"import h5py; a = h5py.File('rt.h5')['trajectory'].attrs; b = h5py.File('plain.h5')['trajectory'].attrs; print(a['step_seconds'] > 0, 'step_seconds' in b, h5py.File('plain.h5')['graph'].attrs['node_name_rule'], 'l2n19' in bytes(h5py.File('plain.h5')['graph/spec'][()]).decode())\"")
+        XCTAssertEqual(py.out, "True False l<level>n<index> True\n", py.stderr)
         assertFails(try sh("dl-neurashed theorem1 --grid-nodes 5 --grid-per-class 3"), status: 2, mentions: "cannot hold b1 + K·b2")
     }
 

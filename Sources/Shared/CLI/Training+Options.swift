@@ -42,6 +42,12 @@ public struct TrainingOptions: ParsableArguments {
     public init() {}
 
     public func validate() throws {
+        if alpha != nil, head != .expGA && head != .pow3GA {
+            throw ValidationError("--alpha is the α of the exp-ga and pow3-ga heads: add --head exp-ga or pow3-ga, or drop it")
+        }
+        if beta != nil, head != .pow3GA {
+            throw ValidationError("--beta is the β of the pow3-ga head: add --head pow3-ga, or drop it")
+        }
         do {
             if let arch { _ = try parseArchitecture(arch) }
             _ = try epochList()

@@ -91,9 +91,13 @@ func layerwiseMetadata(_ trainSplit: Split, _ o: FitOptions, initialization: Str
     withLayerwiseEpochs(fitMetadata(trainSplit, o, initialization: initialization, evaluatedOn: test?.name), record)
 }
 
-/// `meta` recording as its epochs the sum over every visit of every segment.
+/// `meta` recording as its epochs the sum over every visit of every segment,
+/// and a learning rate or weight decay only when every visit ran at it (with
+/// --lr-decay or --wd-growth they differ: each visit's own are in the per-visit log).
 func withLayerwiseEpochs(_ meta: ModelMetadata, _ record: LayerwiseRecord) -> ModelMetadata {
     var m = meta
     m.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
+    if Set(record.segments.map(\.learningRate)).count > 1 { m.training?.learningRate = .nan }
+    if Set(record.segments.map(\.weightDecay)).count > 1 { m.training?.weightDecay = .nan }
     return m
 }

@@ -63,13 +63,24 @@ public struct TrainingRecord: Equatable, Sendable {
         self.evaluatedOn = evaluatedOn
     }
 
-    /// The attributes, in the order they are written (by name).
+    /// Equal field by field; a rate left out (NaN) equals a rate left out.
+    public static func == (a: TrainingRecord, b: TrainingRecord) -> Bool {
+        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
+        return a.epochs == b.epochs && a.batchSize == b.batchSize && same(a.learningRate, b.learningRate)
+            && same(a.momentum, b.momentum) && same(a.weightDecay, b.weightDecay) && a.lrSteps == b.lrSteps
+            && a.optimizer == b.optimizer && a.initialization == b.initialization && a.seed == b.seed
+            && a.evaluatedOn == b.evaluatedOn
+    }
+
+    /// The attributes, in the order they are written (by name); a rate that is
+    /// NaN (no one rate applied: a layer-wise run's decaying ones) is left out.
     var attributes: [(String, H5AttributeValue)] {
         [("batch_size", .integer(Int64(batchSize))), ("epochs", .integer(Int64(epochs))),
-         ("evaluated_on", .string(evaluatedOn)), ("init", .string(initialization)),
-         ("lr", .float(learningRate)), ("lr_steps", .strings(lrSteps)), ("momentum", .float(momentum)),
-         ("optimizer", .string(optimizer)), ("seed", .integer(Int64(bitPattern: seed))),
-         ("weight_decay", .float(weightDecay))]
+         ("evaluated_on", .string(evaluatedOn)), ("init", .string(initialization))]
+            + (learningRate.isNaN ? [] : [("lr", .float(learningRate))])
+            + [("lr_steps", .strings(lrSteps)), ("momentum", .float(momentum)),
+               ("optimizer", .string(optimizer)), ("seed", .integer(Int64(bitPattern: seed)))]
+            + (weightDecay.isNaN ? [] : [("weight_decay", .float(weightDecay))])
     }
 
     /// The record of /model, or nil when it has none.
@@ -124,9 +135,10 @@ func writeModelAttributes(_ model: MLP, _ meta: ModelMetadata, to g: H5Group) th
         try g.setAttribute("hidden", hidden.isEmpty ? .string("none") : .strings(hidden))
     }
     try g.setAttribute("head", model.head?.kind.rawValue ?? "none")
-    if let head = model.head {
+    // α and β only where the head has them (Th. 4): exp-GA α; pow3-GA α and β.
+    if let head = model.head, head.kind == .expGA || head.kind == .pow3GA {
         try g.setAttribute("alpha", decimalDouble(head.alpha))
-        try g.setAttribute("beta", decimalDouble(head.beta))
+        if head.kind == .pow3GA { try g.setAttribute("beta", decimalDouble(head.beta)) }
     }
     try g.setAttribute("targets", .floats([decimalDouble(meta.targets.0), decimalDouble(meta.targets.1)]))
     try g.setAttribute("task", meta.task.rawValue)
@@ -196,7 +208,10 @@ func readNetDescription(_ g: H5Group, file: String) throws -> MLP {
     }
     var head: OutputHead?
     if let kind = HeadKind(rawValue: headName) {
-        let h = OutputHead(kind, alpha: Float(try attr("alpha").double ?? 0.1), beta: Float(try attr("beta").double ?? 0))
+        // A head without α or β (softmax, linear, …) has none in the file.
+        let alpha = try kind == .expGA || kind == .pow3GA ? attr("alpha").double.map(Float.init) : nil
+        let beta = try kind == .pow3GA ? attr("beta").double.map(Float.init) : nil
+        let h = OutputHead(kind, alpha: alpha, beta: beta)
         guard h.alpha.isFinite, h.beta.isFinite, !(kind == .expGA || kind == .pow3GA) || h.alpha > 0 else {
             throw DLError.input("\(file): /model has head \(kind.rawValue) with α = \(h.alpha), β = \(h.beta)",
                                 hint: "the GA heads need a finite α > 0")

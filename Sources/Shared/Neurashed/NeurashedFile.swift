@@ -3,6 +3,8 @@
 //   /graph         attrs preset, levels (nodes a level), classes, types (names);
 //                  random presets also m, L, K, b1, b2, graph_seed
 //   /graph/spec    uint8 [bytes]: the graph's JSON spec (graphs up to 100,000 nodes)
+//   /graph/node_names uint8 [bytes]: the nodes' names in node order, "\n"-joined;
+//                  a random preset's instead attr node_name_rule (l<level>n<index>)
 //   /graph/node_level int32 [nodes], /graph/edge_class int32 [edges],
 //   /graph/edge_node int64 [edges] (flat node index), /graph/type_class int32 [types]
 //   /trajectory    attrs g_plus, g_minus, initial, batch, full_batch, cyclic, fixed_eta, iterations, every, seed
@@ -45,6 +47,14 @@ public func writeNeurashedFile(_ g: NeurashedGraph, source: GraphSource, setting
     if g.nodeCount <= neurashedSpecLimit {
         let bytes = Array(NeurashedSpec.render(g).utf8)
         try graph.write("spec", shape: [bytes.count], values: bytes)
+    }
+    // The λ columns' names at any size: a random graph's follow a rule (its
+    // millions of nodes would cost more bytes as names than as λ); others are stored.
+    if case .preset(.random, _, _) = source {
+        try graph.setAttribute("node_name_rule", "l<level>n<index>")
+    } else {
+        let bytes = Array(g.levels.flatMap { $0.map(\.name) }.joined(separator: "\n").utf8)
+        try graph.write("node_names", shape: [bytes.count], values: bytes)
     }
     var level = [Int32](repeating: 0, count: g.nodeCount)
     for l in g.levels.indices { for i in g.levelStart[l]..<g.levelStart[l + 1] { level[i] = Int32(l + 1) } }
