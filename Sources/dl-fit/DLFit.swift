@@ -12,7 +12,8 @@ struct DLFit: ParsableCommand {
             Writes a model file (HDF5) to standard output or -o FILE.
             e.g.:
               dl-data fashion-mnist | dl-fit --arch 784-392-50-10 --epochs 10 -o model.h5
-              dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 -o ga.h5
+              dl-fit data.h5 --arch 784-392-50-10 --head exp-ga --targets 0,16 \\
+                --lr 0.003 -o ga.h5
               dl-data spirals | dl-fit project --arch 2-32-32-32-32-2 --hidden tanh \\
                 --target-scale 0.1 -o pp.h5
               dl-fit eval model.h5 data.h5

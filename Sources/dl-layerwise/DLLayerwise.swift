@@ -168,7 +168,7 @@ struct Stack: ParsableCommand {
             layer once and in order, widths that chain, the last with the output
             layer. The per-layer logs are joined under /model/layerwise.
             e.g.:
-              dl-layerwise stack layer-1.h5 layer-2.h5 layer-3.h5 -o model.h5
+              dl-layerwise stack layer-1.h5 layer-2.h5 -o model.h5
               dl-layerwise stack out/layers/layer-*.h5 | dl-fit eval - data.h5
             """)
 

@@ -129,4 +129,56 @@ final class HelpSnapshotTests: EndToEndCase {
             XCTFail("\(s) is the short flag of \(names.map(\.name).sorted())")
         }
     }
+
+    /// Every example of every help page runs as printed — pasted into a shell,
+    /// in a folder holding the small files the examples name — and succeeds.
+    /// Fashion-MNIST is cut to 1,600 rows a split (`--limit 1600`: Sorted PCA
+    /// needs 1,568 rows for 784-1568-10); nothing else in an example changes.
+    func testEveryHelpExampleRuns() throws {
+        let fm = "/usr/share/datasets/fashion-mnist"
+        guard FileManager.default.fileExists(atPath: fm + "/train-images-idx3-ubyte.gz") else {
+            throw XCTSkip("no Fashion-MNIST in \(fm) (apt-get install dataset-fashion-mnist): the help examples use it")
+        }
+        // The files the examples read, made as the examples themselves would.
+        let setup = try sh("""
+            export HOME=$PWD
+            mkdir -p data/mnist out/layers && cp \(fm)/*.gz data/mnist/ \
+            && cp \(fm)/train-images-idx3-ubyte.gz images.idx3.gz && cp \(fm)/train-labels-idx1-ubyte.gz labels.idx1.gz \
+            && dl-data fashion-mnist --limit 1600 -q -o data.h5 && dl-data fashion-mnist --limit 1600 --standardize -q -o fm.h5 \
+            && dl-data checkerboard -q -o board.h5 \
+            && dl-fit data.h5 --arch 784-392-50-10 --epochs 1 -q -o model.h5 \
+            && dl-fit data.h5 --arch 784-392-50-10 --epochs 3 --snapshots -q -o snaps.h5 && cp snaps.h5 snapshots.h5 \
+            && dl-fit data.h5 --arch 784-392-50-10 --epochs 2 --quantize dynamic:c=6 -q -o q.h5 \
+            && dl-fit features model.h5 data.h5 --layer 1 -q -o features.h5 \
+            && dl-compress model.h5 -q -o model.packed.h5 \
+            && dl-data spirals -q | dl-fit project --arch 2-32-32-2 --hidden tanh -q -o pp.h5 \
+            && dl-layerwise step --arch 784-392-50-10 --layer 1 data.h5 --epochs 1 --features z1.h5 -q -o layer-1.h5 \
+            && dl-layerwise step --arch 784-392-50-10 --layer 2 z1.h5 --epochs 1 -q -o layer-2.h5 \
+            && cp layer-1.h5 layer-2.h5 out/layers/ && dl-neurashed spec fig1 -o mine.json
+            """)
+        XCTAssertEqual(setup.status, 0, setup.stderr)
+        var examples: [(command: String, page: String)] = []
+        for command in Self.commands {
+            let help = try sh("\(command) --help").out
+            for block in help.components(separatedBy: "e.g.:\n").dropFirst() {
+                var current = ""
+                for line in block.components(separatedBy: "\n\n")[0].split(separator: "\n") {
+                    let text = line.trimmingCharacters(in: .whitespaces)
+                    current += (current.isEmpty ? "" : " ") + text
+                    if current.hasSuffix("\\") { current.removeLast(); continue }
+                    examples.append((current, command))
+                    current = ""
+                }
+            }
+        }
+        XCTAssertGreaterThan(examples.count, 80)
+        let limit = try NSRegularExpression(pattern: #"dl-data fashion-mnist( --limit \d+)?"#)
+        for (example, page) in examples {
+            var command = example.replacingOccurrences(of: #"\s+#.*$"#, with: "", options: .regularExpression)
+            command = limit.stringByReplacingMatches(in: command, range: NSRange(command.startIndex..., in: command),
+                                                     withTemplate: "dl-data fashion-mnist --limit 1600")
+            let r = try sh("export HOME=$PWD; { " + command + "; } > .example.out")
+            XCTAssertEqual(r.status, 0, "'\(example)' (\(page) --help) failed: \(r.stderr)")
+        }
+    }
 }
