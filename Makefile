@@ -37,7 +37,6 @@ build: deps
 
 test: deps
 	swift build -c release
-	swift build -c release --product generate-manual
 	swift test -c release --disable-swift-testing --disable-testable-imports
 
 # The suite under OpenBLAS's Prescott fallback and every better kernel the CPU
@@ -70,10 +69,8 @@ fuzz: deps
 pipeline: build
 	$(MAKE) -f pipelines/default.mk BIN=$(BIN) OUT=$(OUT)
 
-# Man pages come from each tool's help through swift-argument-parser's
-# generate-manual (built from the package's dependency, not installed).
+# Man pages are each tool's and subcommand's --help, verbatim (scripts/help2man.pl).
 install: build
-	swift build -c release --product generate-manual
 	scripts/install.sh install $(PREFIX) $(DESTDIR)
 
 uninstall:

@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # make install / make uninstall: the tools, a man page per tool and subcommand
-# (swift-argument-parser's generate-manual) and bash/zsh completion scripts
+# (scripts/help2man.pl: each page is the --help text verbatim, defaults, value
+# lists and examples included) and bash/zsh completion scripts
 # (--generate-completion-script), from an existing release build.
 #   scripts/install.sh install   PREFIX [DESTDIR]
 #   scripts/install.sh uninstall PREFIX [DESTDIR]
@@ -19,24 +20,23 @@ manifest=share/dl/installed-files
 
 case $action in
 install)
-  for t in "${tools[@]}" generate-manual; do
+  for t in "${tools[@]}"; do
     [[ -x $bin/$t ]] || { echo "install.sh: error: $bin/$t is missing (run 'make install', which builds it)" >&2; exit 1; }
   done
   stage=$(mktemp -d); trap 'rm -rf "$stage"' EXIT
-  mkdir -p "$stage/wrap" "$stage/man"
+  mkdir -p "$stage/man"
   date=$(git log -1 --format=%cs 2>/dev/null || date +%F)
+  # The subcommands a help page lists (not the parser's own `help`).
+  subcommands() { awk '/^SUBCOMMANDS:/ { s = 1; next } s && /^  [a-z]/ { print $1 } s && /^$/ { s = 0 }' | grep -vx help || true; }
   for t in "${tools[@]}"; do
-    # generate-manual drops every non-ASCII character (α, ‖, ², …): it reads the
-    # help through this wrapper with them as @U…@ placeholders, which go back
-    # into the pages afterwards (man-db reads UTF-8 pages through preconv).
-    printf '#!/bin/sh\n"%s" "$@" | perl -CSD -pe '\''s/([^\\x00-\\x7f])/sprintf("\\@U%%X\\@", ord($1))/ge'\''\n' \
-      "$PWD/$bin/$t" > "$stage/wrap/$t"
-    chmod +x "$stage/wrap/$t"
-    "$bin/generate-manual" "$stage/wrap/$t" --multi-page --date "$date" --authors "the dl authors" \
-      --output-directory "$stage/man" > /dev/null
+    subs=$(COLUMNS=80 "$bin/$t" --help | subcommands)
+    pages=()
+    for s in $subs; do pages+=("$t.$s"); done
+    COLUMNS=80 "$bin/$t" --help | perl scripts/help2man.pl "$t" "$date" "${pages[@]}" > "$stage/man/$t.1"
+    for s in $subs; do
+      COLUMNS=80 "$bin/$t" "$s" --help | perl scripts/help2man.pl "$t.$s" "$date" "$t" > "$stage/man/$t.$s.1"
+    done
   done
-  rm -f "$stage"/man/*.help.1   # the parser's own `help` subcommand
-  perl -CSD -pi -e 's/\@U([0-9A-F]+)\@/chr(hex($1))/ge' "$stage"/man/*.1
   root=$destdir$prefix
   files=() dirs=()
   put() {  # mode source destination (relative to PREFIX)
