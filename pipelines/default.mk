@@ -121,7 +121,7 @@ $(OUT)/measures.tsv: $(MEASURES:%=$(OUT)/%.tsv)
 
 # LSD, k-redundancy and H(Y|Z) against the layer (Th. Figures 5.6, 5.14, 5.21).
 $(OUT)/layers.png: $(OUT)/measures.tsv $(HERE)layers.gp
-	gnuplot -e "in='$<'; out='$@'" $(HERE)layers.gp
+	gnuplot -e "in='$<'; net='$(ARCH)'; out='$@'" $(HERE)layers.gp
 
 # Each subnet's test accuracy and the LSD of its layer's features (Th. 6, Fig. 5.6).
 $(OUT)/layerwise.png: $(OUT)/layerwise.tsv $(OUT)/lsd.tsv $(HERE)layerwise.gp
@@ -129,7 +129,7 @@ $(OUT)/layerwise.png: $(OUT)/layerwise.tsv $(OUT)/lsd.tsv $(HERE)layerwise.gp
 
 # N and the Huffman-coded bits per parameter of backprop's weights after every epoch.
 $(OUT)/bits-per-epoch.png: $(OUT)/backprop.series.tsv $(HERE)series.gp
-	gnuplot -e "in='$<'; out='$@'" $(HERE)series.gp
+	gnuplot -e "in='$<'; net='$(ARCH)'; flags='$(COMPRESS_FLAGS)'; out='$@'" $(HERE)series.gp
 
 $(OUT) $(OUT)/layers $(OUT)/features:
 	mkdir -p $@

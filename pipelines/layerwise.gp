@@ -7,16 +7,34 @@ set output out
 set datafile separator "\t"
 set multiplot layout 1,2 title "Layer-wise training, layer by layer"
 set xlabel "layer"
-set xtics 1
 set grid
 
+accRows = "< awk -F'\t' 'NR > 1 && $13 != \"NA\"' '".acc."'"
+# An axis of at least 10 points: a spread of a few tenths is not drawn as a
+# cliff. The layers only on x, a margin around them, so no marker is cut.
+# (Both stats run before any range is set: a range filters what stats sees.)
+stats accRows using (100*$13) nooutput
+mid = (STATS_min + STATS_max) / 2
+half = (STATS_max - STATS_min) / 2 + 1 > 5 ? (STATS_max - STATS_min) / 2 + 1 : 5
+stats accRows using 4 nooutput
+set xrange [STATS_min - 0.3 : STATS_max + 0.3]
+set xtics STATS_min, 1, STATS_max
+set yrange [mid - half > 0 ? mid - half : 0 : mid + half < 100 ? mid + half : 100]
 set title "Test accuracy of each subnet (layer + decision layer)"
 set ylabel "test accuracy (%)"
-plot "< awk -F'\t' 'NR > 1 && $13 != \"NA\"' '".acc."'" using 4:(100*$13) with linespoints lw 2 pt 7 notitle
+plot accRows using 4:(100*$13) with linespoints lw 2 pt 7 notitle
+unset yrange
 
 set title "Least squares distance of the layer's features to Y"
 set ylabel "LSD = (1/m)·‖Y − Z Z⁺Y‖²"
 set xlabel "layer (0 = input X)"
-plot sprintf("< awk -F'\t' '$1 == \"lsd\" && $2 == \"train\"' '%s'", lsd) using 3:5 with linespoints lw 2 pt 7 notitle
+lsdRows = sprintf("< awk -F'\t' '$1 == \"lsd\" && $2 == \"train\"' '%s'", lsd)
+unset yrange
+unset xrange
+stats lsdRows using 3 nooutput
+set xrange [STATS_min - 0.3 : STATS_max + 0.3]
+set xtics STATS_min, 1, STATS_max
+set offsets 0, 0, graph 0.08, graph 0.08
+plot lsdRows using 3:5 with linespoints lw 2 pt 7 notitle
 
 unset multiplot
