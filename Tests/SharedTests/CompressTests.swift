@@ -209,6 +209,88 @@ final class CompressTests: XCTestCase {
         }
     }
 
+    /// Each damaged package whose CRC was made to match again (as a careful
+    /// forger, or a bug in our own writer, would) fails at the check that is
+    /// there for it, with that check's own message — not at the CRC.
+    func testDamageBehindAMatchingCRCFailsItsOwnCheck() throws {
+        var rng = RNG(seed: 9)
+        let w = (0..<400).map { _ in Float(rng.normal()) }
+        func refused(_ t: PackedTensor, _ message: String, file: StaticString = #filePath, line: UInt = #line) {
+            var t = t
+            t.crc32 = t.packageCRC
+            XCTAssertThrowsError(try unpackSymbols(t), message, file: file, line: line) { e in
+                XCTAssertTrue("\(e)".contains(message), "expected '\(message)', got: \(e)", file: file, line: line)
+            }
+        }
+        for huffman in [true, false] {
+            var s = CompressionSettings()
+            s.huffman = huffman
+            let p = try packTensor(w, shape: [20, 20], s)
+            // A shape that claims more weights than the stream codes.
+            var t = p; t.shape = [20, 21]
+            refused(t, huffman ? "corrupt Huffman stream: the stream ends inside symbol" : "a fixed-width stream of")
+            // Bytes after the last symbol.
+            t = p; t.stream.append(0); t.segments = [t.stream.count]
+            refused(t, huffman ? "bytes after the last symbol" : "a fixed-width stream of")
+            // A stream cut short.
+            t = p; t.stream.removeLast(); t.segments = [t.stream.count]
+            refused(t, huffman ? "the stream ends inside symbol" : "a fixed-width stream of")
+            guard huffman else { continue }
+            // Code lengths no prefix code has; a length past the cap.
+            t = p; t.lengths[0] = 1; t.lengths[1] = 1; t.lengths[2] = 1
+            refused(t, "code lengths that no prefix code has (Kraft sum above 1)")
+            t = p; t.lengths[3] = 30
+            refused(t, "a code length of 30 bits")
+            // A padding bit set in the last byte: one of its flips is refused as padding.
+            var paddingCaught = false
+            for bit in 0..<8 {
+                t = p; t.stream[t.stream.count - 1] ^= 1 << UInt8(bit); t.crc32 = t.packageCRC
+                if let e = (Result { try unpackSymbols(t) }).failure, "\(e)".contains("its padding bits are not zero") { paddingCaught = true }
+            }
+            XCTAssertTrue(paddingCaught, "a set padding bit is refused as such")
+        }
+        // An incomplete code (symbol 1 has none) and a stream that starts with the missing code word.
+        let incomplete = PackedTensor(shape: [1], wmin: 0, wmax: 1, bits: 1, entropy: .nan, lengths: [1, 0], stream: [0x80], crc32: 0)
+        let lsbFirst = PackedTensor(shape: [1], wmin: 0, wmax: 1, bits: 1, entropy: .nan, lengths: [1, 0], stream: [0x01], crc32: 0)
+        let messages = [incomplete, lsbFirst].map { t -> String in
+            var t = t; t.crc32 = t.packageCRC
+            return (Result { try unpackSymbols(t) }).failure.map { "\($0)" } ?? ""
+        }
+        XCTAssertTrue(messages.contains { $0.contains("bits that are no code word") }, "\(messages)")
+    }
+
+    /// Length-limited Huffman lengths are optimal: for every alphabet of up to 7
+    /// symbols (counts 1…4 each, a few limits), no length assignment that keeps
+    /// Kraft's inequality and the limit codes the counts in fewer bits (brute force).
+    func testLengthLimitedCodesAreOptimalByBruteForce() throws {
+        var rng = RNG(seed: 12)
+        for n in 2...7 {
+            for _ in 0..<12 {
+                let counts = (0..<n).map { _ in UInt64(1 + rng.below(4)) * (rng.below(3) == 0 ? 7 : 1) }
+                let least = Int((Double(n)).squareRoot().rounded(.up)) + 1
+                for limit in Set([least, 3, 4, 6].filter { (1 << $0) >= n }) {
+                    let lengths = try huffmanLengths(counts, maxLength: limit)
+                    let cost = zip(counts, lengths).reduce(UInt64(0)) { $0 + $1.0 * UInt64($1.1) }
+                    // Every assignment of lengths 1…limit to the n symbols.
+                    var best = UInt64.max
+                    var l = [Int](repeating: 1, count: n)
+                    while true {
+                        let kraft = l.reduce(0.0) { $0 + pow(2.0, -Double($1)) }
+                        if kraft <= 1 + 1e-12 {
+                            best = min(best, zip(counts, l).reduce(UInt64(0)) { $0 + $1.0 * UInt64($1.1) })
+                        }
+                        var k = 0
+                        while k < n && l[k] == limit { l[k] = 1; k += 1 }
+                        if k == n { break }
+                        l[k] += 1
+                    }
+                    XCTAssertEqual(cost, best, "counts \(counts), limit \(limit): lengths \(lengths)")
+                    XCTAssertLessThanOrEqual(lengths.map(Int.init).max() ?? 0, limit)
+                }
+            }
+        }
+    }
+
     /// The entropy sample draws distinct weights: a fraction that rounds up to all
     /// of them gives the full histogram's H, and a sample's H stays near the full one.
     func testEntropySampleDrawsDistinctWeights() throws {
@@ -262,5 +344,13 @@ final class CompressTests: XCTestCase {
         XCTAssertEqual(ev.accuracy, result.log.last!.testAccuracy)
         let plain = try train(model, on: task, test: task, settings: s)
         XCTAssertNotEqual(plain.model.parameters, m.parameters)
+    }
+}
+
+extension Result {
+    /// The error, when there is one.
+    var failure: Failure? {
+        if case .failure(let e) = self { return e }
+        return nil
     }
 }

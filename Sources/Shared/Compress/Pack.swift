@@ -122,15 +122,6 @@ func bitWidth(_ w: UnsafeBufferPointer<Float>, wmin: Float, wmax: Float, _ s: Co
     return (min(s.maxBits, max(1, Int((h + s.floor).rounded(.up)))), h)
 }
 
-/// The bin symbols of `w` at `bits` over its own range (checked finite).
-public func quantizeSymbols(_ w: [Float], bits: Int) throws -> (symbols: [UInt32], wmin: Float, wmax: Float) {
-    try w.withUnsafeBufferPointer { b in
-        let (wmin, wmax) = try checkedRange(b)
-        let bins = Bins(wmin: wmin, wmax: wmax, levels: 1 << bits)
-        return (b.map { UInt32(bins.index($0)) }, wmin, wmax)
-    }
-}
-
 /// Th. Algorithm 1 on one tensor.
 public func packTensor(_ w: [Float], shape: [Int], _ s: CompressionSettings) throws -> PackedTensor {
     try w.withUnsafeBufferPointer { try packTensor($0, shape: shape, s) }

@@ -263,7 +263,3 @@ public func compressionReportText(_ blocks: [(epoch: Int?, rows: [CompressionRow
     return s
 }
 
-/// The report of one encoding as a tidy TSV.
-public func compressionTable(_ rows: [CompressionRow], evaluation: CompressionEvaluation? = nil) -> String {
-    compressionReportText([(nil, rows)], evaluation: evaluation)
-}

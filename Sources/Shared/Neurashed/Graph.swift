@@ -171,12 +171,6 @@ public struct NeurashedGraph: Sendable {
 
     /// The flat index of node i of level l (0-based).
     @inline(__always) public func node(_ l: Int, _ i: Int) -> Int { levelStart[l] + i }
-
-    /// "level L node NAME" for messages (L 1-based).
-    public func nodeLabel(_ flat: Int) -> String {
-        let l = levelStart.lastIndex { $0 <= flat }!
-        return "level \(l + 1) node '\(levels[l][flat - levelStart[l]].name)'"
-    }
 }
 
 /// A type's feature pathway: its firing nodes, level by level (sorted indices).
