@@ -39,8 +39,8 @@ def ours_dll(data, seed, tmp, arch=ARCH, epochs=10, extra=()):
     return {"seconds": secs, "samples_per_s": samples / secs, "test_accuracy": float(rows[-1]["test_accuracy"]),
             "test_accuracy_per_layer": [float(x["test_accuracy"]) for x in rows],
             "relative_memory_max": max(float(x["relative_memory"]) for x in rows),
-            "memory_bytes_max": max(int(x["memory_bytes"]) for x in rows),
-            "full_backprop_bytes": int(rows[0]["full_backprop_bytes"]),
+            "memory_bytes_max": max(int(x["memory_total"]) for x in rows),
+            "full_backprop_bytes": int(rows[0]["memory_full_backprop"]),
             "max_rss_mb": int(r.stderr.strip().splitlines()[-1]) / 1024}
 
 

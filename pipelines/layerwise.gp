@@ -9,20 +9,21 @@ set multiplot layout 1,2 title "Layer-wise training, layer by layer"
 set xlabel "layer"
 set grid
 
-accRows = "< awk -F'\t' 'NR > 1 && $13 != \"NA\"' '".acc."'"
+# The report's columns by name: last_layer, test_accuracy.
+accRows = "< awk -F'\t' 'NR == 1 { for (i = 1; i <= NF; i++) c[$i] = i; next } $c[\"test_accuracy\"] != \"NA\" { print $c[\"last_layer\"] \"\t\" $c[\"test_accuracy\"] }' '".acc."'"
 # An axis of at least 10 points: a spread of a few tenths is not drawn as a
 # cliff. The layers only on x, a margin around them, so no marker is cut.
 # (Both stats run before any range is set: a range filters what stats sees.)
-stats accRows using (100*$13) nooutput
+stats accRows using (100*$2) nooutput
 mid = (STATS_min + STATS_max) / 2
 half = (STATS_max - STATS_min) / 2 + 1 > 5 ? (STATS_max - STATS_min) / 2 + 1 : 5
-stats accRows using 4 nooutput
+stats accRows using 1 nooutput
 set xrange [STATS_min - 0.3 : STATS_max + 0.3]
 set xtics STATS_min, 1, STATS_max
 set yrange [mid - half > 0 ? mid - half : 0 : mid + half < 100 ? mid + half : 100]
 set title "Test accuracy of each subnet (layer + decision layer)"
 set ylabel "test accuracy (%)"
-plot accRows using 4:(100*$13) with linespoints lw 2 pt 7 notitle
+plot accRows using 1:(100*$2) with linespoints lw 2 pt 7 notitle
 unset yrange
 
 set title "Least squares distance of the layer's features to Y"

@@ -16,18 +16,26 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
             && dl-layerwise step \(arch) -s 2 --layer 3 z2.h5 --features z3.h5 -q -o l3.h5 \
             && dl-layerwise stack l3.h5 l1.h5 l2.h5 --report stack.tsv -q -o stacked.h5 \
             && dl-fit eval all.h5 d.h5 > a.tsv && dl-fit eval stacked.h5 d.h5 > b.tsv && cmp a.tsv b.tsv \
-            && cmp <(cut -f1-17 all.tsv) <(cut -f1-17 stack.tsv) && dl-measure lsd all.h5 d.h5 -q > lsd.tsv && cat a.tsv
+            && cmp <(cut --complement -f14,23 all.tsv) <(cut --complement -f14,23 stack.tsv) && dl-measure lsd all.h5 d.h5 -q > lsd.tsv && cat a.tsv
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
         XCTAssertTrue(r.out.contains("test\t200\t"), r.out)
-        // The report's wall-clock columns are the only ones a stack cannot restore (no --record-time).
-        XCTAssertTrue(try String(contentsOfFile: dir + "/stack.tsv", encoding: .utf8).hasSuffix("\tNA\tNA\n"))
         let report = try String(contentsOfFile: dir + "/all.tsv", encoding: .utf8).split(separator: "\n")
         XCTAssertEqual(report.count, 4, "a header and a row per layer")
-        XCTAssertTrue(report[0].hasPrefix("round\tsegment\tfirst_layer\tlast_layer\tepochs"))
+        // The file's column names, in its order: the wall-clock ones 14th (peak_rss) and last (seconds).
+        let header = report[0].split(separator: "\t").map(String.init)
+        XCTAssertEqual(Array(header.prefix(5)), ["round", "segment", "first_layer", "last_layer", "epochs"])
+        XCTAssertEqual(header[13], "peak_rss")
+        XCTAssertEqual(header.last, "seconds")
+        XCTAssertTrue(header.contains("memory_total") && header.contains("memory_full_backprop") && header.contains("relative_memory"))
+        // The report's wall-clock columns are the only ones a stack cannot restore (no --record-time).
+        for row in try String(contentsOfFile: dir + "/stack.tsv", encoding: .utf8).split(separator: "\n").dropFirst() {
+            let cells = row.split(separator: "\t")
+            XCTAssertEqual([cells[13], cells[22]], ["NA", "NA"], "\(row)")
+        }
         // Segment j's rate is 0.05 · 0.8^j and its epochs the j-th of the list.
         XCTAssertEqual(report[3].split(separator: "\t")[4], "2")
-        XCTAssertEqual(report[3].split(separator: "\t")[7], "0.032")
+        XCTAssertEqual(report[3].split(separator: "\t")[header.firstIndex(of: "lr")!], "0.032")
         try requireH5py()
         let py = try sh("""
             python3 - <<'PY'
@@ -72,7 +80,7 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         XCTAssertEqual(r.status, 0, r.stderr)
         let rows = try String(contentsOfFile: dir + "/f.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
         // Under a feednet the memory holds the frozen layers: it grows with the layer.
-        let memory = rows.map { Int($0.split(separator: "\t")[13])! }
+        let memory = rows.map { Int($0.split(separator: "\t")[10])! }  // memory_total
         XCTAssertLessThan(memory[0], memory[1])
         try requireH5py()
         let py = try sh("""
@@ -96,13 +104,14 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
             && dl-fit eval r.h5 d.h5 -q
             """)
         XCTAssertEqual(r.status, 0, r.stderr)
-        let rows = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n").dropFirst()
-            .map { $0.split(separator: "\t").map(String.init) }
+        let table = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n")
+        let keptColumn = try XCTUnwrap(table[0].split(separator: "\t").firstIndex(of: "kept_fraction"))
+        let rows = table.dropFirst().map { $0.split(separator: "\t").map(String.init) }
         XCTAssertEqual(rows.count, 4, "2 segments (layers 1–2, 2–3) × 2 rounds")
         XCTAssertEqual(Set(rows.map { "\($0[2])-\($0[3])" }), ["1-2", "2-3"])
         XCTAssertEqual(rows.map { $0[0] }, ["1", "1", "2", "2"])
         for row in rows {
-            let kept = Double(row[6])!
+            let kept = Double(row[keptColumn])!
             if row[2] == "1" { XCTAssertEqual(kept, 1) } else { XCTAssertGreaterThanOrEqual(kept, 0.5); XCTAssertLessThanOrEqual(kept, 1) }
         }
     }

@@ -281,17 +281,19 @@ public func stackLayerwise(_ steps: [(name: String, model: MLP, record: Layerwis
     return (whole, out)
 }
 
-/// The per-visit log as a tidy table (a row per visit): what `--report` writes.
+/// The per-visit log as a tidy table (a row per visit): what `--report` writes,
+/// with the file's column names and order (/model/layerwise). Its wall-clock
+/// columns are always there, NA where a run did not measure them (a stack).
 public func segmentTable(_ segments: [SegmentRecord]) -> String {
-    var s = "round\tsegment\tfirst_layer\tlast_layer\tepochs\ttrain_rows\tkept_fraction\tlr\tweight_decay\ttrain_loss\ttrain_accuracy\ttest_loss\ttest_accuracy\tmemory_bytes\tfull_backprop_bytes\trelative_memory\tfeature_bytes\tseconds\tpeak_rss_bytes\n"
-    func f(_ x: Double?) -> String { x.map { $0.isNaN ? "NA" : String(format: "%.6g", $0) } ?? "NA" }
+    let columns = segmentColumns(recordTime: true)
+    var s = columns.map(\.name).joined(separator: "\t") + "\n"
     for r in segments {
-        var cells = [String(r.round), String(r.segment), String(r.firstLayer), String(r.lastLayer), String(r.epochs), String(r.trainRows)]
-        cells += [f(r.keptFraction), f(r.learningRate), f(r.weightDecay), f(r.trainLoss), f(r.trainAccuracy), f(r.testLoss), f(r.testAccuracy)]
-        cells += [String(r.memory.total), String(r.fullBackpropBytes), f(r.relativeMemory), String(r.featureBytes)]
-        cells.append(r.seconds > 0 ? String(format: "%.3f", r.seconds) : "NA")
-        cells.append(r.peakResidentBytes > 0 ? String(r.peakResidentBytes) : "NA")
-        s += cells.joined(separator: "\t") + "\n"
+        s += columns.map { c -> String in
+            let v = c.get(r)
+            if v.isNaN || ((c.name == "seconds" || c.name == "peak_rss") && v == 0) { return "NA" }
+            if c.integer { return String(Int64(v)) }
+            return String(format: c.name == "seconds" ? "%.3f" : "%.6g", v)
+        }.joined(separator: "\t") + "\n"
     }
     return s
 }
