@@ -60,6 +60,31 @@ final class LayeringTests: XCTestCase {
         }
     }
 
+    /// The same rule for top-level functions: a call (not a method call, `x.f(`)
+    /// of a free function declared in a later layer's folder is a violation.
+    func testNoLayerCallsALaterOnesFunctions() throws {
+        let src = try sources()
+        var declaredIn: [String: String] = [:], twice: Set<String> = []
+        for (folder, files) in src {
+            for s in files.values {
+                for name in matches(#"(?m)^(?:(?:public|internal|private|fileprivate)\s+)?func\s+([a-z]\w*)"#, in: s) {
+                    if let other = declaredIn[name], other != folder { twice.insert(name) }
+                    declaredIn[name] = folder
+                }
+            }
+        }
+        XCTAssertGreaterThan(declaredIn.count, 100)
+        for (folder, files) in src {
+            for (file, s) in files {
+                for name in Set(matches(#"(?<![.\w])([a-z]\w*)\("#, in: s)) where !twice.contains(name) {
+                    guard let home = declaredIn[name], home != folder else { continue }
+                    XCTAssertLessThan(Self.layer[home]!, Self.layer[folder]!,
+                                      "\(folder)/\(file) calls \(name) from \(home)/, a layer it may not use")
+                }
+            }
+        }
+    }
+
     func testCLibrariesOnlyWhereTheDesignSays() throws {
         let allowed: [String: (String, String) -> Bool] = [
             "ArgumentParser": { folder, _ in folder == "CLI" },
