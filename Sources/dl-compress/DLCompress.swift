@@ -99,11 +99,10 @@ struct Pack: ParsableCommand {
         if let report {
             let decoded = try unpackModel(p, file: name)
             let evaluation = try evaluationSplit.map { s -> CompressionEvaluation in
-                let e = try evaluateModel(model, targets: meta.targets, on: DataFile(splits: [s]), file: displayName(data!))[0].eval
-                let d = try evaluateModel(decoded, targets: meta.targets, on: DataFile(splits: [s]), file: displayName(data!))[0].eval
-                Log.info(String(format: "%@: accuracy %@ → %@, loss %.6g → %.6g", s.name, e.accuracy.map { String(format: "%.4f", $0) } ?? "NA",
-                                d.accuracy.map { String(format: "%.4f", $0) } ?? "NA", e.loss, d.loss))
-                return CompressionEvaluation(split: s.name, original: e, decoded: d)
+                let e = try compressionEvaluation(model, decoded: decoded, targets: meta.targets, on: s, file: displayName(data!))
+                Log.info(String(format: "%@: accuracy %@ → %@, loss %.6g → %.6g", s.name, e.original.accuracy.map { String(format: "%.4f", $0) } ?? "NA",
+                                e.decoded.accuracy.map { String(format: "%.4f", $0) } ?? "NA", e.original.loss, e.decoded.loss))
+                return e
             }
             try OutputTarget(report).write(text: compressionReportText([(nil, compressionReport(model, p, decoded: decoded))],
                                                                        evaluation: evaluation, json: json))
@@ -135,20 +134,9 @@ struct Series: ParsableCommand {
 
     func run() throws {
         try common.start(inputs: [input], output: .text)
-        let file = try openInput(input)
-        let epochs = try modelSnapshots(file)
-        guard !epochs.isEmpty else {
-            throw DLError.input("\(displayName(input)) has no snapshots", hint: "train with dl-fit --snapshots to keep the weights of every epoch")
-        }
-        let s = compression.settings(seed: common.seed)
-        var blocks: [(epoch: Int?, rows: [CompressionRow])] = []
-        for e in epochs {
-            let (model, meta) = try readModelFile(file, snapshot: e)
-            let p = try packModel(model, metadata: meta, s)
-            blocks.append((e, compressionReport(model, p, decoded: try unpackModel(p, file: displayName(input)))))
-        }
+        let blocks = try compressionSeries(try openInput(input), name: displayName(input), compression.settings(seed: common.seed))
         try common.outputTarget.write(text: compressionReportText(blocks, json: json))
-        Log.info("\(epochs.count) epochs of \(displayName(input)); wrote \(common.outputTarget.name)")
+        Log.info("\(blocks.count) epochs of \(displayName(input)); wrote \(common.outputTarget.name)")
     }
 }
 
@@ -180,24 +168,7 @@ struct Bench: ParsableCommand {
     func run() throws {
         try common.start(inputs: [input], output: .text)
         let (model, meta) = try readModelFile(try openInput(input))
-        let s = compression.settings(seed: common.seed)
-        var packed = try packModel(model, metadata: meta, s)
-        var encode = Double.infinity, decode = Double.infinity
-        for _ in 0..<repeats {
-            let t0 = monotonicSeconds()
-            packed = try packModel(model, metadata: meta, s)
-            encode = min(encode, monotonicSeconds() - t0)
-            let t1 = monotonicSeconds()
-            let decoded = try unpackModel(packed, file: displayName(input))
-            decode = min(decode, monotonicSeconds() - t1)
-            guard decoded.parameters.count == model.parameters.count else { throw DLError.input("the decoded model lost weights") }
-        }
-        let n = model.parameters.count
-        let streamBytes = packed.tensors.reduce(0) { $0 + $1.stream.count }
-        let mb = Double(4 * n) / 1e6
-        (encode, decode) = (max(encode, 1e-9), max(decode, 1e-9))  // a clock too coarse for a tiny model: no division by 0
-        try common.outputTarget.write(text: String(format: #"{"tool": "dl-compress", "parameters": %d, "ratio": %.4f, "bits_per_parameter": %.3f, "stream_bits_per_parameter": %.3f, "compress_MBps": %.1f, "decompress_MBps": %.1f}"# + "\n",
-                     n, 32 / packed.packageBitsPerParam, packed.packageBitsPerParam, 8 * Double(streamBytes) / Double(n),
-                     mb / encode, mb / decode))
+        let b = try benchmarkCodec(model, metadata: meta, compression.settings(seed: common.seed), repeats: repeats, file: displayName(input))
+        try common.outputTarget.write(text: b.json)
     }
 }

@@ -113,32 +113,21 @@ struct Project: ParsableCommand {
         try common.start(inputs: [input])
         let settings = try projection.settings(seed: common.seed)
         let data = try readDataFile(try openInput(input))
-        let file = displayName(input)
-        guard let trainSplit = data.train else { throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data") }
-        let shape = try MLP(widths: settings.widths, hidden: settings.hidden, head: OutputHead(.linear))
-        try checkModelFits(shape, trainSplit, file: file)
-        if trainSplit.y != nil, let classes = trainSplit.classes, classes < 2 {
-            throw DLError.input("\(file): /train has \(classes) class; classification needs at least 2")
-        }
-        let testSplit = data["test"] ?? data["val"]
-        if let testSplit { try checkModelFits(shape, testSplit, file: file) }
-        let train = try LearningTask(split: trainSplit, file: file)
-        let test = try testSplit.map { try LearningTask(split: $0, file: file) }
         let k = settings.widths.count - 1
         let progress = k > 30 && !Log.verbose ? Progress("projecting", total: k, unit: "layers") : nil
-        let result = try fitPlatonicProjections(settings, train: train, test: test) { r in
+        let (result, train, test, classes) = try fitProjection(data, file: displayName(input), settings) { r in
             if let progress { progress.update(r.layer) } else { Log.info(projectionLayerLine(r, layers: k)) }
         }
         progress?.finish()
         try common.outputTarget.writeHDF5 {
-            try writeProjectionModel(result, settings, task: train, classes: trainSplit.classes, recordTime: projection.recordTime,
+            try writeProjectionModel(result, settings, task: train, classes: classes, recordTime: projection.recordTime,
                                      to: $0, history: data.history, command: historyEntry(threadsMatter: true))
         }
         let last = result.log.last!
         var summary = "projected \(result.model.architecture) in \(String(format: "%.3f", result.seconds)) s: train "
         summary += last.trainAccuracy.map { String(format: "accuracy %.2f%%", 100 * $0) } ?? String(format: "MSE %.4g", last.mse)
-        if let a = last.testAccuracy { summary += String(format: ", \(testSplit!.name) accuracy %.2f%%", 100 * a) }
-        else if let e = last.testMSE { summary += String(format: ", \(testSplit!.name) MSE %.4g", e) }
+        if let a = last.testAccuracy { summary += String(format: ", \(test!.name) accuracy %.2f%%", 100 * a) }
+        else if let e = last.testMSE { summary += String(format: ", \(test!.name) MSE %.4g", e) }
         if let best = result.log.dropLast().min(by: { $0.lsd < $1.lsd }), k > 2 {
             summary += String(format: "; lowest LSD %.4g at layer %d", best.lsd, best.layer)
         }

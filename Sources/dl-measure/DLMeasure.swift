@@ -56,7 +56,7 @@ struct MeasureOptions: ParsableArguments {
                 throw ValidationError("--splits: unknown split '\(n)' (train, val, test or all, comma-separated)")
             }
         }
-        if let layers { _ = try parseList(layers, option: "--layers", range: 0...1_000_000) }
+        if let layers { _ = try parseIntegerList(layers, option: "--layers", range: 0...1_000_000) }
         if files.filter({ $0 == "-" }).count > 1 || files.count > 2 {
             throw ValidationError("give at most two files, at most one of them '-'")
         }
@@ -73,7 +73,7 @@ struct MeasureOptions: ParsableArguments {
     }
 
     var layerSet: Set<Int>? {
-        layers.flatMap { try? parseList($0, option: "--layers", range: 0...1_000_000) }.map(Set.init)
+        layers.flatMap { try? parseIntegerList($0, option: "--layers", range: 0...1_000_000) }.map(Set.init)
     }
 
     var threads: Int { common.threadCount }
@@ -84,19 +84,6 @@ struct MeasureOptions: ParsableArguments {
         }
         try common.outputTarget.write(text: json ? formatJSON(rows) : formatTSV(rows, header: !noHeader))
     }
-}
-
-/// "5,10,20" → [5, 10, 20], each within `range`.
-func parseList(_ s: String, option: String, range: ClosedRange<Int>) throws -> [Int] {
-    let parts = s.split(separator: ",", omittingEmptySubsequences: false)
-    let values = parts.compactMap { Int($0.trimmingCharacters(in: .whitespaces)) }
-    guard !parts.isEmpty, values.count == parts.count else {
-        throw ValidationError("\(option) takes comma-separated integers, e.g. 5,10,20 (got '\(s)')")
-    }
-    if let bad = values.first(where: { !range.contains($0) }) {
-        throw ValidationError("\(option): \(bad) is outside \(range.lowerBound)…\(range.upperBound)")
-    }
-    return values
 }
 
 struct LSD: ParsableCommand {
@@ -152,13 +139,13 @@ struct Redundancy: ParsableCommand {
     @OptionGroup var options: MeasureOptions
 
     func validate() throws {
-        _ = try parseList(k, option: "-k", range: 1...100_000)
+        _ = try parseIntegerList(k, option: "-k", range: 1...100_000)
     }
 
     func run() throws {
         let inputs = try options.start()
         let splits = try inputs.splits(options.splitList(default: "train"), limit: options.limit)
-        let ks = try parseList(k, option: "-k", range: 1...100_000)
+        let ks = try parseIntegerList(k, option: "-k", range: 1...100_000)
         try options.emit(try measureRedundancy(inputs, splits: splits, layers: options.layerSet, ks: ks,
                                                settings: knn.settings(options.common)))
     }
@@ -191,7 +178,7 @@ struct Entropy: ParsableCommand {
     @OptionGroup var options: MeasureOptions
 
     func validate() throws {
-        _ = try parseList(bits, option: "--preview-bits", range: 1...24)
+        _ = try parseIntegerList(bits, option: "--preview-bits", range: 1...24)
         if !(sample > 0 && sample <= 1) { throw ValidationError("--sample-fraction must lie in (0, 1]") }
     }
 
@@ -203,7 +190,7 @@ struct Entropy: ParsableCommand {
         }
         let splits = inputs.data == nil ? [] : try inputs.splits(options.splitList(default: "train"), limit: options.limit)
         let rows = try measureEntropy(inputs, splits: splits, layers: options.layerSet,
-                                      bits: Array(Set(try parseList(bits, option: "--preview-bits", range: 1...24))).sorted(),
+                                      bits: Array(Set(try parseIntegerList(bits, option: "--preview-bits", range: 1...24))).sorted(),
                                       sampleFraction: sample, seed: options.common.seed, threads: options.threads)
         try options.emit(rows)
     }

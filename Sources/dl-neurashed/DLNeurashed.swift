@@ -230,37 +230,23 @@ struct Theorem1: ParsableCommand {
     @Option(help: ArgumentHelp("The increment c of g⁺ = x + c.", valueName: "c")) var increment = 2.0
     @OptionGroup var common: CommonOptions
 
-    func list(_ text: String, _ flag: String, min: Int) throws -> [Int] {
-        let v = text.split(separator: ",").map { Int($0.trimmingCharacters(in: .whitespaces)) }
-        guard !v.isEmpty, v.allSatisfy({ $0 != nil && $0! >= min }) else {
-            throw ValidationError("--\(flag) '\(text)' is not a list of integers of at least \(min)")
-        }
-        return v.map { $0! }
-    }
-
     func validate() throws {
         guard increment.isFinite, increment > 0 else { throw ValidationError("--increment must be positive and finite (g⁺ = x + c grows λ)") }
         guard (2...1000).contains(classes) else { throw ValidationError("--classes must lie in 2…1000") }
         _ = try grid()
     }
 
-    func grid() throws -> [(RandomGraphSize, Int)] {
-        var out: [(RandomGraphSize, Int)] = []
-        for m in try list(nodes, "grid-nodes", min: 1) {
-            for l in try list(levels, "grid-levels", min: 1) {
-                for b1 in try list(shared, "grid-shared", min: 1) {
-                    for b2 in try list(perClass, "grid-per-class", min: 1) {
-                        let z = RandomGraphSize(nodesPerLevel: m, levels: l, classes: classes, shared: b1, perClass: b2)
-                        if let why = z.problem() { throw ValidationError("m = \(m), L = \(l), b1 = \(b1), b2 = \(b2): \(why)") }
-                        for t in try list(rounds, "grid-rounds", min: 1) {
-                            guard t <= 1_000_000_000 / classes else { throw ValidationError("--grid-rounds \(t) × \(classes) classes is more than 10⁹ iterations") }
-                            out.append((z, t))
-                        }
-                    }
-                }
-            }
+    func grid() throws -> [(size: RandomGraphSize, rounds: Int)] {
+        let big = 1...Int.max  // bounded by theorem1Grid (graph sizes, 10⁹ iterations)
+        do {
+            return try theorem1Grid(nodes: try parseIntegerList(nodes, option: "--grid-nodes", range: big),
+                                    levels: try parseIntegerList(levels, option: "--grid-levels", range: big),
+                                    shared: try parseIntegerList(shared, option: "--grid-shared", range: big),
+                                    perClass: try parseIntegerList(perClass, option: "--grid-per-class", range: big),
+                                    rounds: try parseIntegerList(rounds, option: "--grid-rounds", range: big), classes: classes)
+        } catch let e as DLError {
+            throw ValidationError(e.description)
         }
-        return out
     }
 
     func run() throws {
@@ -314,28 +300,15 @@ struct Information: ParsableCommand {
     func run() throws {
         try common.start(inputs: graph.inputs, output: .text)
         let (g, _) = try graph.graph(seed: common.seed)
-        guard g.types.count <= 4096 else { throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)") }
-        let s = dynamics.settings(seed: common.seed)
-        let drawBytes = 8 * Double(g.types.count) * Double(samples) * Double(g.levels.map(\.count).max()!)
-        guard drawBytes <= trajectoryByteLimit else {
-            throw DLError.usage("the Monte Carlo draws would take \(formatBytes(Int(drawBytes)))", hint: "lower --samples")
-        }
-        let (_, traj) = try trainNeurashed(g, s)
-        let draws = g.levels.indices.map { NoiseDraws(types: g.types.count, samples: samples, dims: g.levels[$0].count, seed: common.seed, level: $0) }
-        let classes = g.types.map(\.classIndex), weights = g.types.map(\.weight)
-        let pathways = g.types.indices.map { g.pathway(ofType: $0) }
-        var out = "iteration\tlevel\ti_input\ti_label\n"
-        let progress = Progress("information", total: traj.iterations.count, unit: "iterations kept")
-        for (k, it) in traj.iterations.enumerated() {
-            let lambda = Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)])
-            for l in g.levels.indices {
-                let rep = levelRepresentation(g, lambda, level: l, view: view, pathways: pathways)
-                let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
-                out += "\(it)\t\(l + 1)\t" + String(format: "%.4f\t%.4f\n", ix, iy)
-            }
-            progress.update(k + 1)
+        // Kept: 0, every --every-th, and the last.
+        let n = dynamics.iterations, every = dynamics.every
+        let progress = Progress("information", total: n / every + 1 + (n % every == 0 ? 0 : 1), unit: "iterations kept")
+        let rows = try informationOverTraining(g, dynamics.settings(seed: common.seed), view: view, noise: noise, samples: samples) {
+            progress.update($0)
         }
         progress.finish()
+        var out = "iteration\tlevel\ti_input\ti_label\n"
+        for r in rows { out += "\(r.iteration)\t\(r.level)\t" + String(format: "%.4f\t%.4f\n", r.input, r.label) }
         try common.outputTarget.write(text: out)
     }
 }

@@ -100,7 +100,7 @@ final class DLNeurashedEndToEndTests: EndToEndCase {
         for row in rows.dropFirst() where row[5] == "1000" {
             XCTAssertEqual(Double(row[7])!, Double(row[8])!, accuracy: 0.01, "\(row)")
         }
-        assertFails(try sh("dl-neurashed theorem1 --grid-shared 1,x"), status: 2, mentions: "--grid-shared '1,x' is not a list of integers")
+        assertFails(try sh("dl-neurashed theorem1 --grid-shared 1,x"), status: 2, mentions: "--grid-shared takes comma-separated integers, e.g. 5,10,20 (got '1,x')")
         // --record-time adds the iterations' seconds (and only then: the default file has none).
         let rt = try sh("dl-neurashed train --preset random --nodes 20 -n 100 --every 100 --record-time -o rt.h5 && dl-neurashed train --preset random --nodes 20 -n 100 --every 100 -q -o plain.h5")
         XCTAssertEqual(rt.status, 0, rt.stderr)

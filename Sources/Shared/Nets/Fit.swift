@@ -53,9 +53,10 @@ public func initialNet(_ o: FitOptions, regression: Bool) throws -> (MLP, String
     return (model, scheme.rawValue)
 }
 
-/// /train and the split evaluated after each epoch (/test, else /val) as
-/// tasks, checked against the net (`model`'s widths) and the options.
-public func fitTasks(_ data: DataFile, model: MLP, file: String, _ o: FitOptions) throws -> (LearningTask, LearningTask?) {
+/// /train and the split evaluated after it (/test, else /val) as tasks, checked
+/// against the net (`model`'s widths): what every fit of a data file starts from
+/// (backprop's `fitTasks`, Platonic Projections' `fitProjection`).
+public func learningTasks(_ data: DataFile, model: MLP, file: String) throws -> (train: LearningTask, eval: LearningTask?, classes: Int?) {
     guard let trainSplit = data.train else {
         throw DLError.input("\(file) has no /train split", hint: "make data files with dl-data")
     }
@@ -65,10 +66,17 @@ public func fitTasks(_ data: DataFile, model: MLP, file: String, _ o: FitOptions
     if trainSplit.y != nil, let classes = trainSplit.classes, classes < 2 {
         throw DLError.input("\(file): /train has \(classes) class; classification needs at least 2")
     }
+    return (try LearningTask(split: trainSplit, file: file), try evalSplit.map { try LearningTask(split: $0, file: file) },
+            trainSplit.classes)
+}
+
+/// `learningTasks` for backprop, with the options' own check.
+public func fitTasks(_ data: DataFile, model: MLP, file: String, _ o: FitOptions) throws -> (LearningTask, LearningTask?) {
     if let alpha = o.alpha, !(alpha > 0) {
         throw DLError.usage("--alpha must be positive (the GA heads need α > 0)")
     }
-    return (try LearningTask(split: trainSplit, file: file), try evalSplit.map { try LearningTask(split: $0, file: file) })
+    let t = try learningTasks(data, model: model, file: file)
+    return (t.train, t.eval)
 }
 
 /// What a model file records of a run with these options on `trainSplit`.

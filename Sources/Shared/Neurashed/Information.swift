@@ -91,3 +91,43 @@ public func mutualInformation(_ centres: [[Double]], classes: [Int], weights: [D
     let scale = 1 / (Double(draws.samples) * Foundation.log(2))
     return (max(0, ix * scale), max(0, iy * scale))
 }
+
+/// One row of Figure 5's table: a level's mutual informations at a kept iteration.
+public struct InformationRow: Sendable {
+    public var iteration: Int
+    /// 1-based.
+    public var level: Int
+    /// I(level; input type) and I(level; label), in bits.
+    public var input: Double
+    public var label: Double
+}
+
+/// Figure 5 over a run: Algorithm 1 under `s`, then at every kept iteration each
+/// level's view of every type (`view`), its noisy mixture's two mutual
+/// informations by Monte Carlo (`samples` draws a type, the same at every
+/// iteration). `onIteration(k)` reports the kept iterations done.
+public func informationOverTraining(_ g: NeurashedGraph, _ s: NeurashedSettings, view: LevelView, noise: Double, samples: Int,
+                                    onIteration: (Int) -> Void = { _ in }) throws -> [InformationRow] {
+    guard g.types.count <= 4096 else {
+        throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)")
+    }
+    let drawBytes = 8 * Double(g.types.count) * Double(samples) * Double(g.levels.map(\.count).max()!)
+    guard drawBytes <= trajectoryByteLimit else {
+        throw DLError.usage("the Monte Carlo draws would take \(formatBytes(Int(drawBytes)))", hint: "lower --samples")
+    }
+    let (_, traj) = try trainNeurashed(g, s)
+    let draws = g.levels.indices.map { NoiseDraws(types: g.types.count, samples: samples, dims: g.levels[$0].count, seed: s.seed, level: $0) }
+    let classes = g.types.map(\.classIndex), weights = g.types.map(\.weight)
+    let pathways = g.types.indices.map { g.pathway(ofType: $0) }
+    var rows: [InformationRow] = []
+    for (k, it) in traj.iterations.enumerated() {
+        let lambda = Array(traj.lambda[(k * g.nodeCount)..<((k + 1) * g.nodeCount)])
+        for l in g.levels.indices {
+            let rep = levelRepresentation(g, lambda, level: l, view: view, pathways: pathways)
+            let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
+            rows.append(InformationRow(iteration: it, level: l + 1, input: ix, label: iy))
+        }
+        onIteration(k + 1)
+    }
+    return rows
+}

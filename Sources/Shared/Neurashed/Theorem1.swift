@@ -50,3 +50,28 @@ public func theorem1Point(_ size: RandomGraphSize, rounds t: Int, c: Double, see
         / (Foundation.pow(c * tt * b2 + c * (k * tt + 1) * b1, l) - Foundation.pow(base, l))
     return Theorem1Point(size: size, rounds: t, c: c, ratio: ratio, limit: b1 > 0 ? (b1 + b2) / b1 : .infinity, expansion: expansion)
 }
+
+/// Theorem 1's grid: every (m, L, b₁, b₂) of the lists, each with every t, K
+/// classes; each graph size must hold its nodes, and no point may train more
+/// than 10⁹ iterations.
+public func theorem1Grid(nodes: [Int], levels: [Int], shared: [Int], perClass: [Int], rounds: [Int],
+                         classes: Int) throws -> [(size: RandomGraphSize, rounds: Int)] {
+    var out: [(size: RandomGraphSize, rounds: Int)] = []
+    for m in nodes {
+        for l in levels {
+            for b1 in shared {
+                for b2 in perClass {
+                    let z = RandomGraphSize(nodesPerLevel: m, levels: l, classes: classes, shared: b1, perClass: b2)
+                    if let why = z.problem() { throw DLError.usage("m = \(m), L = \(l), b1 = \(b1), b2 = \(b2): \(why)") }
+                    for t in rounds {
+                        guard t <= 1_000_000_000 / classes else {
+                            throw DLError.usage("--grid-rounds \(t) × \(classes) classes is more than 10⁹ iterations")
+                        }
+                        out.append((z, t))
+                    }
+                }
+            }
+        }
+    }
+    return out
+}
