@@ -54,6 +54,82 @@ final class DLFitProjectEndToEndTests: EndToEndCase {
         XCTAssertTrue(r.out.contains("test\t200\t"), r.out)
     }
 
+    /// An independent numpy twin of Th. 7's closed form: from the data and the
+    /// file's own weights layer by layer (Z̃_{i-1} = [1 | Z_{i-1}], Z_0 = X), it
+    /// recomputes Platonic PCA's P (the leading principal components of
+    /// α[Z_{i-1} | βY], each up to its sign), T_i = α[Z̃ | βY]P, and
+    /// W̃_i = Z̃⁺T_i (pinv) or (Z̃ᵀZ̃ + λI)⁻¹Z̃ᵀT_i (ridge); the output layer
+    /// Z̃⁺Y; Sorted PCA's first layer (the rows of X at evenly spaced ranks along
+    /// X's first principal component); and each layer's logged LSD (1/m)‖Y − Z̃Z̃⁺Y‖²
+    /// (by the run's solver).
+    func testClosedFormMatchesANumpyTwin() throws {
+        try requireH5py()
+        let fits = [
+            ("pca.h5", "--projection pca"),
+            ("ridge.h5", "--projection pca --solver ridge --ridge 0.01"),
+            ("sorted.h5", "--projection pca --sorted-pca"),
+        ]
+        let r = try sh("dl-data spirals --rows 400 -q -o d.h5 && "
+                       + fits.map { "dl-fit project d.h5 --arch 2-4-3-2 --hidden tanh --target-scale 0.5 --label-scale 2 \($0.1) -q -o \($0.0)" }
+                           .joined(separator: " && "))
+        XCTAssertEqual(r.status, 0, r.stderr)
+        let py = try sh("""
+            python3 - <<'PY'
+            import h5py, numpy as np
+            d = h5py.File("d.h5")
+            X = d["train/X"][()].astype(np.float64); y = d["train/y"][()]
+            m, K = len(y), 2
+            Y = np.eye(K)[y]
+            alpha, beta = 0.5, 2.0
+            def pcs(A, w):
+                c = A - A.mean(axis=0)
+                vals, vecs = np.linalg.eigh(c.T @ c)
+                C = vecs[:, np.argsort(vals)[::-1][:w]]
+                for j in range(w):
+                    if C[np.argmax(np.abs(C[:, j])), j] < 0: C[:, j] = -C[:, j]
+                return C
+            def solve(Zt, B, ridge):
+                if ridge is None: return np.linalg.pinv(Zt) @ B
+                return np.linalg.solve(Zt.T @ Zt + ridge * np.eye(Zt.shape[1]), Zt.T @ B)
+            def lsd(Z, ridge):  # of Z̃ = [1 | Z] (what the next layer sees), by the run's solver
+                Z = np.hstack([np.ones((m, 1)), Z])
+                return ((Y - Z @ solve(Z, Y, ridge)) ** 2).sum() / m
+            worst = 0.0
+            for name, ridge, sorted_pca in [("pca.h5", None, False), ("ridge.h5", 0.01, False), ("sorted.h5", None, True)]:
+                f = h5py.File(name)["model"]
+                Z = X
+                for i, w in [(1, 4), (2, 3)]:
+                    Zt = np.hstack([np.ones((m, 1)), Z])
+                    Wf = np.vstack([f["layers/%d/b" % i][()][None, :], f["layers/%d/W" % i][()]])
+                    if i == 1 and sorted_pca:
+                        c = pcs(X, 1)[:, 0]
+                        order = np.lexsort((np.arange(m), X @ c))
+                        rows = [order[min(m - 1, int(np.rint(j * m / w)))] for j in range(w)]
+                        Wn = np.vstack([np.zeros((1, w)), X[rows].T])
+                    else:
+                        P = np.vstack([np.zeros((1, w)), pcs(alpha * np.hstack([Z, beta * Y]), w)])
+                        T = alpha * np.hstack([Zt, beta * Y]) @ P
+                        Wn = solve(Zt, T, ridge)
+                    # A principal component's sign is a convention (the largest entry
+                    # positive), and two entries of equal size — the mirrored one-hot
+                    # columns of two classes — leave it to rounding: columns up to sign.
+                    err = min(np.abs(Wn - Wf).max(axis=0).max(), max(min(np.abs(Wn[:, j] - Wf[:, j]).max(), np.abs(Wn[:, j] + Wf[:, j]).max()) for j in range(w))) / np.abs(Wf).max()
+                    assert err < 1e-6, (name, i, err)
+                    worst = max(worst, err)
+                    Z = np.tanh(Zt @ Wf)
+                    logged = f["log/lsd"][i - 1]
+                    assert abs(lsd(Z, ridge) - logged) <= 1e-6 * max(1.0, logged), (name, i, lsd(Z, ridge), logged)
+                Zt = np.hstack([np.ones((m, 1)), Z])
+                Wf = np.vstack([f["layers/3/b"][()][None, :], f["layers/3/W"][()]])
+                err = np.abs(solve(Zt, Y, ridge) - Wf).max() / np.abs(Wf).max()
+                assert err < 1e-6, (name, "output", err)
+            print("ok")
+            PY
+            """)
+        XCTAssertEqual(py.status, 0, py.stderr)
+        XCTAssertEqual(py.out, "ok\n", py.stderr)
+    }
+
     func testBadInput() throws {
         try requireH5py()
         try makeNaNAndSingleClassFiles(singleLabels: "[0] * 19 + [1]")
