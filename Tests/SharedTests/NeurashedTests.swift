@@ -81,22 +81,36 @@ final class NeurashedTests: XCTestCase {
     /// against the eager twin, NeurashedStepper.step on the same batches: equal to
     /// rounding (a^k·x once where the twin multiplies k times), exact for identity g⁻.
     func testLazyRunMatchesTheEagerTwin() throws {
-        for (preset, batch, full) in [(NeurashedPreset.fig5, 1, false), (.fig1, 3, false), (.fig5, 1, true)] {
+        // Every kind of update the lazy run settles in bulk: multiplicative and
+        // additive g⁺/g⁻ (an additive g⁻ clamped at 0, g⁻ = 0), batches drawn,
+        // cyclic and full, η free or held at 1.
+        let cases: [(NeurashedPreset, String, (inout NeurashedSettings) -> Void)] = [
+            (.fig5, "default", { _ in }),
+            (.fig1, "batch 3", { $0.batch = 3 }),
+            (.fig5, "full batch", { $0.fullBatch = true }),
+            (.fig5, "add:0.5 / mul:0.99", { $0.gPlus = .add(0.5); $0.gMinus = .multiply(0.99) }),
+            (.fig5, "add:0.5 / add:-0.01", { $0.gPlus = .add(0.5); $0.gMinus = .add(-0.01); $0.initial = .constant(0.02) }),
+            (.fig1, "mul:0", { $0.gMinus = .multiply(0) }),
+            (.fig1, "cyclic, batch 3", { $0.cyclic = true; $0.batch = 3 }),
+            (.fig5, "fixed η", { $0.fixedEta = true }),
+        ]
+        for (preset, label, configure) in cases {
             let g = try NeurashedGraph.preset(preset)
             var s = NeurashedSettings()
-            s.iterations = 300; s.every = 50; s.batch = batch; s.fullBatch = full; s.seed = 7
+            s.iterations = 300; s.every = 50; s.seed = 7
+            configure(&s)
             let (_, lazy) = try trainNeurashed(g, s)
-            var state = NeurashedState(g, s.initial, seed: s.seed)
+            var state = NeurashedState(g, s.initial, seed: s.seed, fixedEta: s.fixedEta)
             var stepper = NeurashedStepper(g, s)
             var rows: [Double] = state.lambda
             for it in 1...s.iterations {
                 stepper.step(&state, batch: neurashedBatch(g, s, iteration: it))
                 if it % s.every == 0 { rows += state.lambda }
             }
-            XCTAssertEqual(lazy.lambda.count, rows.count)
+            XCTAssertEqual(lazy.lambda.count, rows.count, label)
             let worst = zip(lazy.lambda, rows).map { abs($0 - $1) / max(abs($1), 1e-300) }.max()!
-            XCTAssertLessThan(worst, 1e-12, "\(preset) batch \(batch)")
-            XCTAssertEqual(lazy.eta.suffix(g.edgeCount).map { $0 }, state.eta, "η is updated eagerly in both")
+            XCTAssertLessThan(worst, 1e-12, "\(preset) \(label)")
+            XCTAssertEqual(lazy.eta.suffix(g.edgeCount).map { $0 }, state.eta, "η is updated eagerly in both (\(label))")
         }
     }
 
@@ -165,6 +179,23 @@ final class NeurashedTests: XCTestCase {
             (#""name": "t1""#, #""name": "t\n1""#, "an input type \"t\\n1\" has a tab, newline or other control character"),
             (#""fires": ["a"]}"#, #""fires": ["a"], "weight": 1e308}, {"name": "t3", "class": "P", "fires": ["b"], "weight": 1e308}"#, "the types' weights add up past float64's range"),
             (#""rule": "any"}"#, #""rule": "any", "g_plus": "mul:^"}"#, "level 2 node 'x': g_plus \"mul:^\" is not an update rule"),
+            // The branches the cases above do not reach.
+            (good, "[" + good + "]", "the top level is not an object with levels, classes and types"),
+            (#""levels": [["a", "b", "c"], [{"name": "x", "from": ["a", "b"], "rule": "any"}, {"name": "y", "from": ["b", "c"], "rule": "all"}]]"#,
+             #""levels": []"#, "'levels' is missing or empty"),
+            (#"["a", "b", "c"], ["#, #"[], ["#, "level 1 is not a non-empty list of nodes"),
+            (#"["a", "b", "c"]"#, #"["a", 7, "c"]"#, "a node of level 1 is neither a name nor an object with a name"),
+            (#""from": ["a", "b"], "rule": "any""#, #""from": ["a", "a"], "rule": "any""#, "level 2 node 'x' lists a dependent twice"),
+            (#""from": ["a", "b"], "rule": "any""#, #""from": "a", "rule": "any""#, "level 2 node 'x': 'from' is not a list of node names"),
+            (#"{"name": "P", "from": ["x"]}"#, #""P""#, "a class is not an object with a name"),
+            (#"{"name": "Q", "from": ["y"]}"#, #"{"name": "P", "from": ["y"]}"#, "two classes are named 'P'"),
+            (#"{"name": "Q", "from": ["y"]}"#, #"{"name": "Q", "from": []}"#, "class 'Q' has no dependent nodes ('from')"),
+            (#"{"name": "Q", "from": ["y"]}"#, #"{"name": "Q", "from": ["y", "y"]}"#, "class 'Q' lists a dependent twice"),
+            (#""types": [{"name": "t1", "class": "P", "fires": ["a"]}, {"name": "t2", "class": "Q", "fires": ["b", "c"]}]"#, #""types": []"#, "'types' is missing or empty"),
+            (#"{"name": "t1", "class": "P", "fires": ["a"]}"#, #"["t1"]"#, "an input type is not an object with a name"),
+            (#""name": "t2""#, #""name": "t1""#, "two input types are named 't1'"),
+            (#""fires": ["a"]"#, #""fires": []"#, "type 't1' fires no first-level node"),
+            (#""fires": ["a"]"#, #""fires": ["a", "a"]"#, "type 't1' lists a firing node twice"),
         ]
         for (from, to, message) in cases {
             let bad = good.replacingOccurrences(of: from, with: to)
