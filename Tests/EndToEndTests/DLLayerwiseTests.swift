@@ -149,6 +149,27 @@ final class DLLayerwiseEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-fit d.h5 --arch 2-8-2 --head exp-ga --beta 1 -o x.h5"), status: 2, mentions: "--beta is the β of the pow3-ga head")
     }
 
+    /// The online k-filter of §6.8.2 keeps, under layer 2, exactly the rows
+    /// dl-kfilter keeps from the layer-1 features the run checkpoints: the same
+    /// search on the same features (here by count; dl-kfilter's own tests check which).
+    func testOnlineKFilterKeepsWhatDlKfilterKeeps() throws {
+        try requireH5py()
+        for (spec, flags) in [("k=5,batch=300", "-k 5 --batch 300"), ("k=3,batch=150", "-k 3 --batch 150"), ("k=5,max-fraction=0.5", "-k 5 --max-fraction 0.5")] {
+            let r = try sh("""
+                rm -rf ck && mkdir ck && dl-data spirals --rows 900 -q -o d.h5 \
+                && dl-layerwise d.h5 --arch 2-16-16-2 --epochs 2 --batch-size 32 --kfilter \(spec) --checkpoint-dir ck --report r.tsv -q -o m.h5 \
+                && dl-kfilter \(flags) ck/layer-1.h5 -q -o f.h5 \
+                && python3 -c "import h5py; print(len(h5py.File('f.h5')['train/y']))"
+                """)
+            XCTAssertEqual(r.status, 0, r.stderr)
+            let table = try String(contentsOfFile: dir + "/r.tsv", encoding: .utf8).split(separator: "\n").map { $0.split(separator: "\t").map(String.init) }
+            let c = Dictionary(uniqueKeysWithValues: table[0].enumerated().map { ($1, $0) })
+            let layer2 = try XCTUnwrap(table.dropFirst().first { $0[c["first_layer"]!] == "2" })
+            XCTAssertEqual(layer2[c["train_rows"]!], r.out.trimmingCharacters(in: .whitespacesAndNewlines), spec)
+            XCTAssertLessThan(Int(layer2[c["train_rows"]!])!, 900, "\(spec): the filter removed rows")
+        }
+    }
+
     func testBadInput() throws {
         try sh("\(data) && dl-layerwise step \(arch) --layer 1 d.h5 --features z1.h5 -q -o l1.h5 && dl-layerwise step \(arch) --layer 2 z1.h5 -q -o l2.h5")
         assertFails(try sh("dl-layerwise d.h5 --arch 2-16-16-2 --epochs 1,2,3 -o out.h5"), status: 2, mentions: "--epochs lists 3 numbers for 2 segments")
