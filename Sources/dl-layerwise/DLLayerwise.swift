@@ -67,9 +67,12 @@ struct Train: ParsableCommand {
     @OptionGroup var common: CommonOptions
 
     /// The files --checkpoint-dir gets: layer-I.h5 for every hidden layer of
-    /// --arch (with --init-from the widths are known only once the model is read).
+    /// --arch, or of the --init-from model (read here for its widths; from
+    /// standard input it cannot be read twice, and the write itself refuses an input).
     var checkpointFiles: [String] {
-        guard let widths = try? parseArchitecture(training.arch ?? ""), widths.count > 2 else { return [] }
+        let widths = (try? parseArchitecture(training.arch ?? ""))
+            ?? start.initFrom.flatMap { $0 == "-" ? nil : (try? readModelFile(try openInput($0)))?.model.widths }
+        guard let widths, widths.count > 2 else { return [] }
         return (1...(widths.count - 2)).map { "layer-\($0).h5" }
     }
 

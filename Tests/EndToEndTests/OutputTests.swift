@@ -26,10 +26,14 @@ final class OutputEndToEndTests: EndToEndCase {
     }
 
     func testAnInterruptedWriteLeavesNothing() throws {
+        // A background job of a script starts with SIGINT ignored, and what a tool
+        // starts ignoring it keeps ignoring; perl resets the three to their
+        // defaults first, as an interactive shell's job would have them.
+        let defaults = #"perl -e '$SIG{INT} = $SIG{HUP} = $SIG{TERM} = "DEFAULT"; exec @ARGV'"#
         for (signal, number) in [("TERM", 15), ("INT", 2), ("HUP", 1)] {
             // The tool holds its finished temporary file; interrupt it there.
             let r = try sh("""
-                DL_TEST_PAUSE_BEFORE_RENAME=20 dl-data spirals --rows 1000 -q -o out.h5 & pid=$!
+                DL_TEST_PAUSE_BEFORE_RENAME=20 \(defaults) dl-data spirals --rows 1000 -q -o out.h5 & pid=$!
                 for i in $(seq 200); do ls -a | grep -q '^\\.out\\.h5\\.tmp\\.' && break; sleep 0.05; done
                 ls -a | grep '^\\.out\\.h5\\.tmp\\.' | wc -l; kill -\(signal) $pid; wait $pid; echo "status $?"
                 """)
@@ -39,5 +43,13 @@ final class OutputEndToEndTests: EndToEndCase {
             let files = try listing()
             XCTAssertEqual(files, [], "\(signal): \(files)")
         }
+        // Started ignoring SIGHUP (nohup), the tool rides it out and writes its file.
+        let r = try sh("""
+            DL_TEST_PAUSE_BEFORE_RENAME=1 nohup dl-data spirals --rows 1000 -q -o out.h5 2> /dev/null & pid=$!
+            for i in $(seq 200); do ls -a | grep -q '^\\.out\\.h5\\.tmp\\.' && break; sleep 0.05; done
+            kill -HUP $pid; wait $pid; echo "status $?"
+            """)
+        XCTAssertEqual(r.out, "status 0\n", r.stderr)
+        XCTAssertEqual(try listing().filter { $0 != "nohup.out" }, ["out.h5"])
     }
 }

@@ -63,6 +63,12 @@ final class RunFilesEndToEndTests: EndToEndCase {
         assertFails(try sh("dl-layerwise layer-1.h5 --arch 2-8-8-2 --epochs 1 --checkpoint-dir . -o new.h5"), status: 2,
                     mentions: "--checkpoint-dir ./layer-1.h5 is the same file as the input layer-1.h5")
         XCTAssertEqual(bytes("layer-1.h5"), layer1)
+        // --init-from's net names the checkpoint files too.
+        try sh("mkdir -p ck && cp d.h5 ck/layer-1.h5")
+        let ck = bytes("ck/layer-1.h5")
+        assertFails(try sh("dl-layerwise ck/layer-1.h5 --init-from m.h5 --epochs 1 --checkpoint-dir ck -o new.h5"), status: 2,
+                    mentions: "--checkpoint-dir ck/layer-1.h5 is the same file as the input ck/layer-1.h5")
+        XCTAssertEqual(bytes("ck/layer-1.h5"), ck)
         // Standard input and output redirected from and to one file.
         let data = bytes("d.h5")
         assertFails(try sh("dl-fit eval m.h5 - < d.h5 >> d.h5"), status: 2,
@@ -136,6 +142,10 @@ final class RunFilesEndToEndTests: EndToEndCase {
         XCTAssertEqual(try listing(), (before + ["big.h5", "ck"]).sorted())
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/ck"), [])
         XCTAssertEqual(bytes("new.h5"), Data("earlier\n".utf8))
+        // A reader that is gone by the time the model is written (`| true` exits at
+        // once; the step trains first) ends the run quietly, and its held files go with it.
+        let piped = try sh("dl-layerwise step big.h5 --arch 2-2-256-2 --layer 1 --epochs 1 -q --features z.h5 | true; ls -a | grep -c 'z.h5' || true")
+        XCTAssertEqual(piped.out, "0\n", "no z.h5, no .z.h5.tmp.*: \(piped.stderr)")
         // The same run without the limit writes all of them.
         XCTAssertEqual(try sh("dl-layerwise big.h5 --arch 2-2-256-2 --epochs 1 -q --checkpoint-dir ck --report r.tsv -o new.h5").status, 0)
         XCTAssertEqual(try FileManager.default.contentsOfDirectory(atPath: dir + "/ck").sorted(), ["layer-1.h5", "layer-2.h5"])

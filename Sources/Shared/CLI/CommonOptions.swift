@@ -101,7 +101,10 @@ public enum ToolMain {
     static func helpCommand<Command: ParsableCommand>(_: Command.Type, tool: String) -> String {
         let subcommands = Command.configuration.subcommands
         let names = Set(subcommands.map { $0._commandName })
-        if let named = CommandLine.arguments.dropFirst().first(where: { names.contains($0) }) { return "\(tool) \(named)" }
+        // A subcommand comes first among the arguments that are not options.
+        if let first = CommandLine.arguments.dropFirst().first(where: { !$0.hasPrefix("-") }), names.contains(first) {
+            return "\(tool) \(first)"
+        }
         if let d = Command.configuration.defaultSubcommand { return "\(tool) \(d._commandName)" }
         return tool
     }

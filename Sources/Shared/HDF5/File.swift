@@ -84,7 +84,8 @@ public final class H5File {
         // the list (always, here) drops its hold before the owner's is dropped.
         var id: hid_t = -1
         if dl_set_image_callbacks(fapl, core, 1) >= 0, H5Pset_file_image(fapl, pointer, count) >= 0 {
-            id = H5Fopen("dl-image-\(memoryFiles)", dl_h5f_acc_rdwr(), fapl)
+            // A name no file can have: the core driver probes the name on disk first.
+            id = H5Fopen("/nonexistent-dl-image/\(getpid())-\(memoryFiles)", dl_h5f_acc_rdwr(), fapl)
         }
         H5Pclose(fapl)
         guard id >= 0 else {
@@ -140,8 +141,10 @@ public final class H5File {
         // clear them in the written image, as H5Fget_file_image does in its copy.
         var head = [UInt8](UnsafeRawBufferPointer(start: mem, count: 64))
         // Versions 0 and 1 (what this library writes) keep them at bytes 20–23 and
-        // have no checksum; later versions are checksummed, so let HDF5 copy those.
-        guard head[8] <= 1 else { return try imageBytes().withBytes { try body([$0]) } }
+        // have no checksum; later versions are checksummed, and a superblock after
+        // a user block sits elsewhere: let HDF5 copy those.
+        let signature: [UInt8] = [0x89, 0x48, 0x44, 0x46, 0x0D, 0x0A, 0x1A, 0x0A]
+        guard Array(head[0..<8]) == signature, head[8] <= 1 else { return try imageBytes().withBytes { try body([$0]) } }
         head.replaceSubrange(20..<24, with: [0, 0, 0, 0])
         return try withExtendedLifetime(self) {
             try head.withUnsafeBytes { h in

@@ -92,8 +92,11 @@ public struct OutputTarget {
                 let dir = path.hasSuffix("/") ? String(path.dropLast()) : path
                 throw DLError.usage("\(flag) \(path) is a folder", hint: "name a file, e.g. \(flag) \(dir)/out.\(binary ? "h5" : "tsv")")
             }
-            if (st.st_mode & S_IFMT) != S_IFREG, access(path, W_OK) != 0 {
-                throw DLError.io("cannot write \(path): \(errnoText())")
+            // A device or pipe (/dev/null, >(cmd)) is written in place: its
+            // folder (/dev, often read-only) needs no temporary file.
+            if (st.st_mode & S_IFMT) != S_IFREG {
+                guard access(path, W_OK) == 0 else { throw DLError.io("cannot write \(path): \(errnoText())") }
+                return
             }
         }
         let dir = folder(of: path)
@@ -145,7 +148,7 @@ public struct OutputTarget {
             let closed = close(fd)
             fd = -1
             guard closed == 0 else { throw DLError.io("cannot write \(path): \(errnoText())", hint: "is the disk full?") }
-            if OutputStaging.active { OutputStaging.hold(tmp, for: path); return }
+            if OutputStaging.active { try OutputStaging.hold(tmp, for: path); return }
             pauseForTests()
             guard rename(tmp, path) == 0 else { throw DLError.io("cannot rename the output to \(path): \(errnoText())") }
             TempFiles.unregister(tmp)
@@ -201,7 +204,10 @@ func writeAll(fd: Int32, _ bytes: UnsafeRawBufferPointer, name: String) throws {
         let n = Foundation.write(fd, bytes.baseAddress! + off, min(bytes.count - off, 1 << 30))
         if n < 0 {
             if errno == EINTR { continue }
-            if errno == EPIPE { exit(141) }
+            if errno == EPIPE {
+                OutputStaging.discard()
+                exit(141)
+            }
             let hint = errno == ENOSPC ? "the disk is full" : nil
             throw DLError.io("cannot write \(name): \(errnoText())", hint: hint)
         }

@@ -7,7 +7,9 @@ import Foundation
 // While a tool runs, finished files wait under temporary names beside their
 // targets (`OutputStaging`); ToolMain renames them all when the run succeeds
 // and removes them when it fails or is interrupted, so a failed run leaves none
-// of its outputs and every earlier file as it was.
+// of its outputs and every earlier file as it was. (The renames at the end are
+// one per file: should one of them fail — the folder made read-only meanwhile —
+// the files renamed before it stay renamed; the error says which failed.)
 
 /// One output a run will write: a file (HDF5 or text) or a folder it fills.
 public struct RunOutput {
@@ -69,6 +71,7 @@ public func checkRunFiles(inputs: [String], outputs: [RunOutput]) throws {
         let id = path == "-" ? FileIdentity.of(fd: 0) : FileIdentity.of(path: path)
         if let id, case .node = id { inputIDs[id] = path == "-" ? "standard input" : path }
     }
+    OutputStaging.runInputs.formUnion(inputIDs.keys)
     var seen: [FileIdentity: String] = [:]
     func claim(_ path: String, by flag: String) throws {
         let id = path == "-" ? FileIdentity.of(fd: 1) : FileIdentity.of(path: path)
@@ -157,20 +160,29 @@ public enum OutputStaging {
         active = false
     }
 
-    static func hold(_ temporary: String, for path: String) {
-        if let i = pending.firstIndex(where: { $0.path == path }) {
-            // Written twice: the later file wins.
-            unlink(pending[i].temporary)
-            TempFiles.unregister(pending[i].temporary)
-            pending.remove(at: i)
+    /// Holds a finished file; a second file for the same path in one run is an
+    /// error (two outputs named alike, which checkRunFiles could not see), as is
+    /// a path that is one of the run's inputs.
+    static func hold(_ temporary: String, for path: String) throws {
+        let id = FileIdentity.of(path: path)
+        if pending.contains(where: { $0.path == path }) || (id.map { runInputs.contains($0) } ?? false) {
+            unlink(temporary)
+            TempFiles.unregister(temporary)
+            throw DLError.usage("\(path) is written twice by this run, or is one of its inputs: writing it would destroy it",
+                                hint: "give every output its own name")
         }
         pending.append((temporary, path))
     }
+
+    /// The inputs' identities, recorded by checkRunFiles for `hold`.
+    nonisolated(unsafe) static var runInputs: Set<FileIdentity> = []
 }
 
 /// The temporary files on disk, removed if the process is interrupted (SIGINT,
-/// SIGTERM, SIGHUP), so no partial or held output is left behind. A fixed table
-/// of C strings: the signal handler reads it without allocating.
+/// SIGTERM, SIGHUP) or its output pipe closes (SIGPIPE), so no partial or held
+/// output is left behind. A fixed table of C strings the signal handler reads
+/// without allocating; a slot's string is never freed (another thread's handler
+/// may be reading it), only the slot emptied: a few bytes an output.
 enum TempFiles {
     static let capacity = 1 << 16
     nonisolated(unsafe) static let table = UnsafeMutablePointer<UnsafeMutablePointer<CChar>?>.allocate(capacity: capacity)
@@ -183,7 +195,11 @@ enum TempFiles {
         count += 1
         guard !handlersInstalled else { return }
         handlersInstalled = true
-        for sig in [SIGINT, SIGTERM, SIGHUP] {
+        for sig in [SIGINT, SIGTERM, SIGHUP, SIGPIPE] {
+            // A signal the tool was started ignoring (nohup, a background job) stays ignored.
+            var old = sigaction()
+            guard sigaction(sig, nil, &old) == 0 else { continue }
+            if let h = old.__sigaction_handler.sa_handler, unsafeBitCast(h, to: Int.self) == 1 /* SIG_IGN */ { continue }
             signal(sig) { sig in
                 for i in 0..<TempFiles.count { if let p = TempFiles.table[i] { unlink(p) } }
                 signal(sig, SIG_DFL)
@@ -196,7 +212,6 @@ enum TempFiles {
         for i in stride(from: count - 1, through: 0, by: -1) {
             guard let q = table[i], String(cString: q) == p else { continue }
             table[i] = nil
-            free(q)
             while count > 0, table[count - 1] == nil { count -= 1 }
             return
         }
