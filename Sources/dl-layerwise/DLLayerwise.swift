@@ -71,7 +71,7 @@ struct Train: ParsableCommand {
     /// standard input it cannot be read twice, and the write itself refuses an input).
     var checkpointFiles: [String] {
         let widths = (try? parseArchitecture(training.arch ?? ""))
-            ?? start.initFrom.flatMap { $0 == "-" ? nil : (try? readModelFile(try openInput($0)))?.model.widths }
+            ?? start.initFrom.flatMap { $0 == "-" ? nil : try? modelWidths(try openInput($0)) }
         guard let widths, widths.count > 2 else { return [] }
         return (1...(widths.count - 2)).map { "layer-\($0).h5" }
     }

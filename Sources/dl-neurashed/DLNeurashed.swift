@@ -300,13 +300,12 @@ struct Information: ParsableCommand {
     func run() throws {
         try common.start(inputs: graph.inputs, output: .text)
         let (g, _) = try graph.graph(seed: common.seed)
-        // Kept: 0, every --every-th, and the last.
-        let n = dynamics.iterations, every = dynamics.every
-        let progress = Progress("information", total: n / every + 1 + (n % every == 0 ? 0 : 1), unit: "iterations kept")
+        var progress: Shared.Progress?
         let rows = try informationOverTraining(g, dynamics.settings(seed: common.seed), view: view, noise: noise, samples: samples) {
-            progress.update($0)
+            if progress == nil { progress = Progress("information", total: $1, unit: "iterations kept") }
+            progress?.update($0)
         }
-        progress.finish()
+        progress?.finish()
         var out = "iteration\tlevel\ti_input\ti_label\n"
         for r in rows { out += "\(r.iteration)\t\(r.level)\t" + String(format: "%.4f\t%.4f\n", r.input, r.label) }
         try common.outputTarget.write(text: out)

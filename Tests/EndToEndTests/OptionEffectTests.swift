@@ -22,17 +22,16 @@ final class OptionEffectTests: EndToEndCase {
 
     func compare(_ first: String, _ second: String, group: String?, changes: Bool = true, what: String,
                  file: StaticString = #filePath, line: UInt = #line) throws {
-        let base = first, option = what
         for (cmd, out) in [(first, "a.out"), (second, "b.out")] {
             let r = try sh(cmd.replacingOccurrences(of: "OUT", with: out))
             XCTAssertEqual(r.status, 0, "\(cmd): \(r.stderr)", file: file, line: line)
         }
         let (a, b) = (try content("a.out", group), try content("b.out", group))
-        XCTAssertFalse(a.isEmpty, "\(base): nothing to compare", file: file, line: line)
+        XCTAssertFalse(a.isEmpty, "\(first): nothing to compare", file: file, line: line)
         if changes {
-            XCTAssertNotEqual(a, b, "\(option) changed nothing in \(group ?? "the output") of '\(base)'", file: file, line: line)
+            XCTAssertNotEqual(a, b, "\(what) changed nothing in \(group ?? "the output") of '\(first)'", file: file, line: line)
         } else {
-            XCTAssertEqual(a, b, "\(option) changed \(group ?? "the output") of '\(base)'", file: file, line: line)
+            XCTAssertEqual(a, b, "\(what) changed \(group ?? "the output") of '\(first)'", file: file, line: line)
         }
     }
 

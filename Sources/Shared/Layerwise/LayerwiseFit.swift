@@ -97,7 +97,7 @@ func layerwiseMetadata(_ trainSplit: Split, _ o: FitOptions, initialization: Str
 func withLayerwiseEpochs(_ meta: ModelMetadata, _ record: LayerwiseRecord) -> ModelMetadata {
     var m = meta
     m.training?.epochs = record.segments.reduce(0) { $0 + $1.epochs }
-    if Set(record.segments.map(\.learningRate)).count > 1 { m.training?.learningRate = .nan }
-    if Set(record.segments.map(\.weightDecay)).count > 1 { m.training?.weightDecay = .nan }
+    if Set(record.segments.map(\.learningRate)).count > 1 { m.training?.learningRate = nil }
+    if Set(record.segments.map(\.weightDecay)).count > 1 { m.training?.weightDecay = nil }
     return m
 }

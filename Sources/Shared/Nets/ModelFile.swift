@@ -38,9 +38,10 @@ public struct ModelMetadata: Equatable {
 public struct TrainingRecord: Equatable, Sendable {
     public var epochs: Int
     public var batchSize: Int
-    public var learningRate: Double
+    /// nil when no one rate applied (a layer-wise run's decaying rates).
+    public var learningRate: Double?
     public var momentum: Double
-    public var weightDecay: Double
+    public var weightDecay: Double?
     /// "EPOCH:FACTOR" each.
     public var lrSteps: [String]
     public var optimizer: String
@@ -63,24 +64,15 @@ public struct TrainingRecord: Equatable, Sendable {
         self.evaluatedOn = evaluatedOn
     }
 
-    /// Equal field by field; a rate left out (NaN) equals a rate left out.
-    public static func == (a: TrainingRecord, b: TrainingRecord) -> Bool {
-        func same(_ x: Double, _ y: Double) -> Bool { x == y || (x.isNaN && y.isNaN) }
-        return a.epochs == b.epochs && a.batchSize == b.batchSize && same(a.learningRate, b.learningRate)
-            && same(a.momentum, b.momentum) && same(a.weightDecay, b.weightDecay) && a.lrSteps == b.lrSteps
-            && a.optimizer == b.optimizer && a.initialization == b.initialization && a.seed == b.seed
-            && a.evaluatedOn == b.evaluatedOn
-    }
-
     /// The attributes, in the order they are written (by name); a rate that is
-    /// NaN (no one rate applied: a layer-wise run's decaying ones) is left out.
+    /// nil is left out.
     var attributes: [(String, H5AttributeValue)] {
         [("batch_size", .integer(Int64(batchSize))), ("epochs", .integer(Int64(epochs))),
          ("evaluated_on", .string(evaluatedOn)), ("init", .string(initialization))]
-            + (learningRate.isNaN ? [] : [("lr", .float(learningRate))])
+            + (learningRate.map { [("lr", .float($0))] } ?? [])
             + [("lr_steps", .strings(lrSteps)), ("momentum", .float(momentum)),
                ("optimizer", .string(optimizer)), ("seed", .integer(Int64(bitPattern: seed)))]
-            + (weightDecay.isNaN ? [] : [("weight_decay", .float(weightDecay))])
+            + (weightDecay.map { [("weight_decay", .float($0))] } ?? [])
     }
 
     /// The record of /model, or nil when it has none.
@@ -88,9 +80,9 @@ public struct TrainingRecord: Equatable, Sendable {
         guard let epochs = try g.attribute("epochs")?.integer, let batch = try g.attribute("batch_size")?.integer else { return nil }
         self.epochs = Int(epochs)
         batchSize = Int(batch)
-        learningRate = try g.attribute("lr")?.double ?? .nan
+        learningRate = try g.attribute("lr")?.double
         momentum = try g.attribute("momentum")?.double ?? .nan
-        weightDecay = try g.attribute("weight_decay")?.double ?? .nan
+        weightDecay = try g.attribute("weight_decay")?.double
         lrSteps = try g.attribute("lr_steps")?.stringArray ?? []
         optimizer = try g.attribute("optimizer")?.string ?? ""
         initialization = try g.attribute("init")?.string ?? ""
@@ -299,6 +291,12 @@ public func modelSnapshots(_ file: H5File) throws -> [Int] {
         guard name.hasPrefix("epoch_"), snaps.kind(of: name) == .group else { return nil }
         return Int(name.dropFirst(6))
     }.sorted()
+}
+
+/// A model file's widths, from /model's attributes alone (no weights read).
+public func modelWidths(_ file: H5File) throws -> [Int] {
+    try expectKind(file, [.model])
+    return try readNetDescription(try file.root.openGroup("model"), file: file.name).widths
 }
 
 /// Reads the model of a model file: its final parameters, or those of the

@@ -105,9 +105,9 @@ public struct InformationRow: Sendable {
 /// Figure 5 over a run: Algorithm 1 under `s`, then at every kept iteration each
 /// level's view of every type (`view`), its noisy mixture's two mutual
 /// informations by Monte Carlo (`samples` draws a type, the same at every
-/// iteration). `onIteration(k)` reports the kept iterations done.
+/// iteration). `onIteration(done, kept)` reports the kept iterations done of all.
 public func informationOverTraining(_ g: NeurashedGraph, _ s: NeurashedSettings, view: LevelView, noise: Double, samples: Int,
-                                    onIteration: (Int) -> Void = { _ in }) throws -> [InformationRow] {
+                                    onIteration: (Int, Int) -> Void = { _, _ in }) throws -> [InformationRow] {
     guard g.types.count <= 4096 else {
         throw DLError.usage("the estimate compares every pair of types; \(g.types.count) types are too many (at most 4096)")
     }
@@ -127,7 +127,7 @@ public func informationOverTraining(_ g: NeurashedGraph, _ s: NeurashedSettings,
             let (ix, iy) = mutualInformation(rep, classes: classes, weights: weights, noise: noise, draws: draws[l])
             rows.append(InformationRow(iteration: it, level: l + 1, input: ix, label: iy))
         }
-        onIteration(k + 1)
+        onIteration(k + 1, traj.iterations.count)
     }
     return rows
 }
